@@ -1,0 +1,23 @@
+# The README's two commands: `make demo` (the main job on a built-in demo fleet) and `make test`
+# (the whole suite). Both install what they need and are safe to run again.
+SHELL := /bin/bash
+FAST_LANES := lint sanity unit
+ALL_LANES := $(FAST_LANES) host
+
+.PHONY: bootstrap test test-fast demo lane-%
+
+bootstrap:
+	scripts/bootstrap.sh venv
+
+test:
+	scripts/bootstrap.sh venv auditd
+	tests/run-lanes.sh $(ALL_LANES)
+
+test-fast: bootstrap
+	tests/run-lanes.sh $(FAST_LANES)
+
+lane-%: bootstrap
+	tests/run-lanes.sh $*
+
+demo: bootstrap
+	scripts/demo.sh

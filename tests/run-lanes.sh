@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the named test lanes in order, prints one result line per lane, and stops at the first
+# failure. Each lane is tests/lanes/<name>.sh; a lane that cannot run fails, it is never skipped.
+set -uo pipefail
+# shellcheck source=scripts/env.sh
+. "$(dirname "$0")/../scripts/env.sh"
+
+summary=()
+for lane in "$@"; do
+  script="$REPO_ROOT/tests/lanes/$lane.sh"
+  [ -x "$script" ] || die "no such lane: $lane"
+  log "lane $lane: starting"
+  start=$(date +%s)
+  "$script"
+  rc=$?
+  secs=$(( $(date +%s) - start ))
+  if [ $rc -ne 0 ]; then
+    summary+=("lane $lane: FAILED (exit $rc) after ${secs}s")
+    printf '%s\n' "${summary[@]}"
+    exit 1
+  fi
+  summary+=("lane $lane: passed in ${secs}s")
+  printf '%s\n' "${summary[-1]}"
+done
+printf '\n'
+printf '%s\n' "${summary[@]}"
+printf '%d passed, 0 failed\n' "${#summary[@]}"
