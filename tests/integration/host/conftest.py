@@ -1,0 +1,130 @@
+"""Host-kernel lane: modules run for real against this machine's kernel, through Ansible.
+
+Every test here may change the kernel's audit rules and /etc/audit; the session fixture puts back
+exactly what it found. Immutable mode must never reach this kernel: `run_module` refuses any
+argument that could set it.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+RULES_DIR = "/etc/audit/rules.d"
+RULES_FILE = "/etc/audit/audit.rules"
+# Managed-host Python: the system interpreter, as on a real fleet.
+HOST_PYTHON = "/usr/bin/python3"
+_IMMUTABLE = re.compile(r"(^|\s)(-e\s*2\b|--loginuid-immutable)")
+
+
+def auditctl(*args, check=True):
+    return subprocess.run(["auditctl", *args], capture_output=True, text=True, check=check)
+
+
+def kernel_status():
+    """`auditctl -s` as a dict of str -> str (first word of each value)."""
+    status = {}
+    for line in auditctl("-s").stdout.splitlines():
+        if " " in line:
+            key, value = line.split(" ", 1)
+            status[key] = value.split()[0]
+    return status
+
+
+def kernel_rules():
+    """The kernel's rules as `auditctl -l` prints them ([] when none)."""
+    lines = auditctl("-l").stdout.splitlines()
+    return [] if lines == ["No rules"] else lines
+
+
+def _refuse_immutable(value):
+    text = json.dumps(value)
+    for line in text.replace("\\n", "\n").splitlines():
+        if _IMMUTABLE.search(line):
+            raise AssertionError("refusing to send immutable-mode rules to the host kernel: %r" % line)
+
+
+def run_module(module, args, check=False, diff=False, extra_vars=None):
+    """Runs fleetaudit.auditd.<module> (or a FQCN) on localhost and returns its result dict."""
+    _refuse_immutable(args)
+    name = module if "." in module else "fleetaudit.auditd." + module
+    tree = tempfile.mkdtemp(prefix="fa-tree-")
+    try:
+        cmd = ["ansible", "localhost", "-c", "local", "-i", "localhost,",
+               "-e", "ansible_python_interpreter=" + HOST_PYTHON,
+               "-m", name, "-a", json.dumps(args), "--tree", tree]
+        for key, value in (extra_vars or {}).items():
+            cmd += ["-e", json.dumps({key: value})]
+        if check:
+            cmd.append("--check")
+        if diff:
+            cmd.append("--diff")
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        path = os.path.join(tree, "localhost")
+        if not os.path.exists(path):
+            raise AssertionError("ansible produced no result:\n%s\n%s" % (proc.stdout, proc.stderr))
+        with open(path) as handle:
+            return json.load(handle)
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+
+
+def run_playbook(playbook, *args):
+    """Runs ansible-playbook with the given extra arguments; returns the CompletedProcess."""
+    cmd = ["ansible-playbook", "-e", "ansible_python_interpreter=" + HOST_PYTHON, playbook, *args]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def snapshot_dir(path):
+    """{name: (mode, bytes)} of the regular files in a directory, to compare byte for byte."""
+    result = {}
+    if os.path.isdir(path):
+        for name in sorted(os.listdir(path)):
+            full = os.path.join(path, name)
+            if os.path.isfile(full):
+                with open(full, "rb") as handle:
+                    result[name] = (os.stat(full).st_mode, handle.read())
+    return result
+
+
+def _restore_kernel(rules, status):
+    auditctl("-D")
+    for option, key in (("-b", "backlog_limit"), ("-f", "failure"),
+                        ("--backlog_wait_time", "backlog_wait_time"), ("-r", "rate_limit")):
+        auditctl(option, status[key], check=False)
+    if rules:
+        with tempfile.NamedTemporaryFile("w", suffix=".rules", delete=False) as handle:
+            handle.write("\n".join(rules) + "\n")
+        try:
+            auditctl("-R", handle.name)
+        finally:
+            os.unlink(handle.name)
+    auditctl("-e", status["enabled"])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def host_audit_state():
+    """Saves the kernel rules, kernel settings and /etc/audit rule files; restores them all."""
+    status = kernel_status()
+    assert status["enabled"] != "2", "the host kernel is immutable: reboot before running this lane"
+    rules = kernel_rules()
+    saved_dir = tempfile.mkdtemp(prefix="fa-etc-audit-")
+    if os.path.isdir(RULES_DIR):
+        shutil.copytree(RULES_DIR, os.path.join(saved_dir, "rules.d"), symlinks=True)
+    if os.path.exists(RULES_FILE):
+        shutil.copy2(RULES_FILE, os.path.join(saved_dir, "audit.rules"))
+    yield {"status": status, "rules": rules}
+    if kernel_status()["enabled"] == "2":
+        pytest.exit("A TEST MADE THE HOST KERNEL IMMUTABLE: reboot this machine", returncode=3)
+    _restore_kernel(rules, status)
+    shutil.rmtree(RULES_DIR, ignore_errors=True)
+    if os.path.isdir(os.path.join(saved_dir, "rules.d")):
+        shutil.copytree(os.path.join(saved_dir, "rules.d"), RULES_DIR, symlinks=True)
+    if os.path.exists(os.path.join(saved_dir, "audit.rules")):
+        shutil.copy2(os.path.join(saved_dir, "audit.rules"), RULES_FILE)
+    shutil.rmtree(saved_dir, ignore_errors=True)
+    assert kernel_rules() == rules, "the host's kernel rules were not restored"
