@@ -10,8 +10,8 @@ short_description: Start, restart or reload the audit daemon in a way that reall
 version_added: 1.0.0
 author: fleetaudit maintainers
 description:
-  - Manages the C(auditd) daemon, whose systemd unit refuses a manual stop (C(RefuseManualStop=yes)):
-    M(ansible.builtin.service) with C(use=service) or C(systemctl restart) then silently leaves
+  - Manages the C(auditd) daemon, whose systemd unit refuses a manual stop (C(RefuseManualStop=yes)),
+    so that M(ansible.builtin.service) with C(use=service) or C(systemctl restart) silently leaves
     the old daemon running, or fails.
   - A restart here signals the running daemon to exit, waits for it, starts it again through its
     service manager (systemd when it runs the host, the daemon binary otherwise) and fails unless
