@@ -1,0 +1,96 @@
+"""Role fleetaudit.auditd.auditd applied to this machine (connection local), on its real kernel."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import HOST_PYTHON, kernel_rules, run_module
+
+CONF = "/etc/audit/auditd.conf"
+DOCKER_PATHS = ["/usr/bin/dockerd", "/etc/docker", "/var/lib/docker", "/usr/bin/containerd", "/usr/bin/runc"]
+
+PLAY = """
+- name: Apply the auditd role to this machine
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - role: fleetaudit.auditd.auditd
+      vars:
+        auditd_rule_bundles: [base, docker, identity]
+        auditd_example_rule_sets: [43-module-load]
+        auditd_rules:
+          - {watch: /etc/hosts, perms: wa, key: fa-role-hosts}
+        auditd_conf: {num_logs: %d}
+"""
+
+
+@pytest.fixture(scope="module")
+def saved_conf():
+    """auditd.conf and the daemon as they were; the role rewrites the first and restarts the second."""
+    backup = CONF + ".fa-test"
+    shutil.copy2(CONF, backup)
+    yield
+    shutil.move(backup, CONF)
+    run_module("auditd_service", {"state": "restarted"})
+
+
+def play(tmp_path, num_logs, *extra):
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(PLAY % num_logs)
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", "localhost,", "-c", "local",
+         "-e", "ansible_python_interpreter=" + HOST_PYTHON, str(playbook), *extra],
+        capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    report = json.loads(proc.stdout)
+    results = {task["task"]["name"]: task["hosts"]["localhost"] for task in report["plays"][0]["tasks"]}
+    return report["stats"]["localhost"], results
+
+
+def auditd_pid():
+    return int(subprocess.run(["pgrep", "-x", "auditd"], capture_output=True, text=True, check=True).stdout.split()[0])
+
+
+def test_role_loads_exactly_the_compiled_rules_and_is_idempotent(tmp_path, saved_conf):
+    before_pid = auditd_pid()
+    stats, results = play(tmp_path, 7)
+    assert stats["changed"] > 0
+    loaded = results["Converge the rule files, compile and load them"]
+    assert loaded["kernel_available"] is True
+    assert loaded["drift"] == {"missing": [], "extra": []}
+
+    # auditd.conf changed: the daemon was really restarted.
+    assert "num_logs = 7" in open(CONF).read().splitlines()
+    assert auditd_pid() != before_pid
+
+    # The compiled file is what augenrules itself would write, and the kernel holds its rules.
+    check = subprocess.run(["augenrules", "--check"], capture_output=True, text=True, check=True)
+    assert "No change" in check.stdout
+    compiled = [line for line in open("/etc/audit/audit.rules").read().splitlines()
+                if line.startswith(("-w", "-a"))]
+    assert len(kernel_rules()) == len(compiled)
+    assert "-w /etc/hosts -p wa -k fa-role-hosts" in kernel_rules()
+    assert run_module("augenrules", {"state": "checked"})["changed"] is False
+
+    # Docker paths: loaded where they exist, reported as skipped where they do not.
+    skipped = {item["path"] for item in loaded.get("skipped_rules", [])}
+    listed = "\n".join(kernel_rules())
+    for path in DOCKER_PATHS:
+        if os.path.exists(path):
+            assert "-w %s " % path in listed
+        else:
+            assert path in skipped
+
+    stats, dummy = play(tmp_path, 7)
+    assert stats["changed"] == 0
+    pid = auditd_pid()
+    rules = kernel_rules()
+    stats, dummy = play(tmp_path, 8, "--check", "--diff")
+    assert stats["changed"] > 0
+    assert "num_logs = 7" in open(CONF).read().splitlines()
+    assert auditd_pid() == pid
+    assert kernel_rules() == rules
