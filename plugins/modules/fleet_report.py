@@ -1,0 +1,161 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetaudit maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: fleet_report
+short_description: Judge audit compliance per host and write the fleet report on the controller
+version_added: 1.0.0
+description:
+  - Runs on the controller only (an action plugin). Turns what the P(fleetaudit.auditd.compliance#role)
+    role observed on each host into one verdict per check and writes C(fleet.json), C(fleet.html) and
+    C(junit.xml) to a new run directory C(compliance-<UTC time>) under O(report_dir), then points the
+    C(latest) link at it.
+  - "Checks, in report order: V(installed), V(service) (running, and enabled where the service manager
+    says), V(kernel_audit) (enabled, and immutable when O(policy.immutable)), V(rules_drift) (kernel rules
+    equal the compiled rules on disk), V(required_rules) (every rule the policy renders is loaded),
+    V(events_lost) (lost events, backlog near its limit), V(log_space) (free space on the log partition
+    against C(space_left)), V(auditd_conf) (settings of O(policy.auditd_conf))."
+  - Each check is V(pass), V(fail), V(unknown) (not decidable because the host has no kernel audit, such as
+    a container) or V(error) (the host was unreachable or a read failed).
+  - "Each host is V(compliant), V(noncompliant), V(no-kernel-audit) (every check that could run passed, the
+    kernel ones are V(unknown)), V(unreachable) or V(error)."
+  - The task never fails because of what it finds; it returns RV(noncompliant) so a play can decide.
+author:
+  - fleetaudit maintainers
+options:
+  results:
+    description:
+      - What was observed per host, keyed by inventory host name.
+      - Each value holds C(unreachable) and C(msg) for a host that could not be reached; C(errors)
+        (a dict of step to message) for reads that failed; otherwise C(info) (the result of
+        M(fleetaudit.auditd.auditd_info)), C(disk_check) (the result of M(fleetaudit.auditd.augenrules)
+        with O(fleetaudit.auditd.augenrules#module:state=checked) on the rules on disk), C(policy_check)
+        (the same with the policy's rule files) and C(mounts) (C(ansible_facts.mounts)).
+      - A host whose value is null is reported as V(error) (it failed before its checks ran).
+    type: dict
+    required: true
+  policy:
+    description:
+      - What compliant means beyond the rules.
+      - "Known keys: C(immutable) (bool, default V(false)): require kernel audit in immutable mode;
+        C(auditd_conf) (dict, default V({})): settings C(auditd.conf) must have, compared without case;
+        C(max_lost_events) (int, default V(0)): most lost events tolerated;
+        C(backlog_threshold_percent) (int, default V(80)): backlog at or above this share of
+        C(backlog_limit) fails; C(space_left_margin_percent) (int, default V(50)): free space on the log
+        partition must exceed C(space_left) by this share."
+    type: dict
+    default: {}
+  report_dir:
+    description:
+      - Controller directory that holds one directory per run and the C(latest) link.
+      - A relative path is taken from the directory ansible-playbook runs from.
+    type: path
+    default: audit-reports
+  keep:
+    description:
+      - Keep only this many compliance runs under O(report_dir), newest first; V(0) keeps all.
+      - Directories other than C(compliance-*) runs (such as the gather step's) are never removed.
+    type: int
+    default: 0
+  gather_file:
+    description:
+      - The gather step's C(gather.json) whose per-host counts by key feed the events chart.
+      - Default is the newest C(*/gather.json) under O(report_dir); without one the chart says so.
+    type: path
+attributes:
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    details: Computes and returns the verdicts, writes no file.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+notes:
+  - Run it once for the fleet with C(run_once) (the role does); it reads nothing from the hosts itself.
+  - Files are mode C(0600) in directories C(0700); a run directory appears complete or not at all.
+seealso:
+  - module: fleetaudit.auditd.augenrules
+  - module: fleetaudit.auditd.auditd_info
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+"""
+
+EXAMPLES = r"""
+- name: Write the fleet report from what each host's checks observed
+  fleetaudit.auditd.fleet_report:
+    results: "{{ dict(ansible_play_hosts_all | zip(ansible_play_hosts_all | map('extract', hostvars)
+      | map(attribute='compliance_observed', default=None))) }}"
+    policy:
+      immutable: true
+      auditd_conf:
+        log_format: ENRICHED
+    report_dir: /var/lib/fleetaudit/reports
+    keep: 30
+  run_once: true
+  register: fleet
+
+- name: Fail the play when a host is not compliant
+  ansible.builtin.fail:
+    msg: "{{ fleet.msg }}"
+  when: fleet.noncompliant | length > 0
+  run_once: true
+"""
+
+RETURN = r"""
+msg:
+  description: One line summary, naming each host that is not compliant with its failing checks.
+  returned: always
+  type: str
+  sample: "3 host(s): 1 compliant, 1 noncompliant, 1 unreachable; web2 (rules_drift, service); db1 (unreachable)"
+summary:
+  description: Number of hosts in total (C(hosts)) and per host status.
+  returned: always
+  type: dict
+  sample: {"hosts": 3, "compliant": 1, "noncompliant": 1, "no-kernel-audit": 0, "unreachable": 1, "error": 0}
+noncompliant:
+  description: Hosts that are V(noncompliant), V(unreachable) or V(error), each with the checks that failed.
+  returned: always
+  type: dict
+  sample: {"web2": ["service", "rules_drift"]}
+hosts_by_status:
+  description: Host names per host status.
+  returned: always
+  type: dict
+  sample: {"compliant": ["web1"], "noncompliant": ["web2"], "no-kernel-audit": [], "unreachable": ["db1"], "error": []}
+run_dir:
+  description: The run directory written (in check mode, the one that would be written).
+  returned: always
+  type: path
+  sample: /home/ops/audit-reports/compliance-20261126T170102Z
+files:
+  description: The report files written.
+  returned: when not in check mode
+  type: list
+  elements: path
+  sample:
+    - /home/ops/audit-reports/compliance-20261126T170102Z/fleet.html
+    - /home/ops/audit-reports/compliance-20261126T170102Z/fleet.json
+    - /home/ops/audit-reports/compliance-20261126T170102Z/junit.xml
+pruned:
+  description: Older run directories removed because of O(keep).
+  returned: always
+  type: list
+  elements: path
+gather_file:
+  description: The gather step's file the events chart was drawn from, or null.
+  returned: always
+  type: path
+"""

@@ -1,0 +1,373 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetaudit maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Verdicts per check, the fleet report's three renderings and the run directory layout."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import stat
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from ansible_collections.fleetaudit.auditd.plugins.module_utils import fleet_report as fr
+
+GIB = 1024 ** 3
+
+
+def healthy():
+    """What the compliance role observes on a well-configured Debian 12 host."""
+    return {
+        "info": {
+            "installed": True,
+            "version": "3.0.9",
+            "service": {"running": True, "enabled": True, "pid": 812, "state": "running"},
+            "status": {"enabled": 1, "failure": 1, "pid": 812, "rate_limit": 0, "backlog_limit": 8192,
+                       "lost": 0, "backlog": 3, "backlog_wait_time": 60000},
+            "kernel_available": True,
+            "log_file": "/var/log/audit/audit.log",
+            "log_size": 123456,
+            "conf": {"log_file": "/var/log/audit/audit.log", "log_format": "ENRICHED", "space_left": "75",
+                     "space_left_action": "SYSLOG", "max_log_file": "8"},
+        },
+        "disk_check": {"changed": False, "rules_changed": False, "kernel_changed": False, "kernel_available": True,
+                       "enabled": 1, "immutable": False, "reboot_required": False,
+                       "drift": {"missing": [], "extra": []}, "loaded_rules": 12},
+        "policy_check": {"changed": False, "rules_changed": False, "kernel_available": True,
+                         "drift": {"missing": [], "extra": []}, "loaded_rules": 12},
+        "mounts": [
+            {"mount": "/", "size_available": 20 * GIB, "size_total": 40 * GIB},
+            {"mount": "/var/log/audit", "size_available": 2 * GIB, "size_total": 4 * GIB},
+            {"mount": "/var/log/auditx", "size_available": 0, "size_total": 4 * GIB},
+        ],
+    }
+
+
+def verdict(observed, policy=None):
+    return fr.evaluate_host(observed, policy)
+
+
+def statuses(result):
+    return {check_id: check["status"] for check_id, check in result["checks"].items()}
+
+
+def test_healthy_host_passes_every_check_in_report_order():
+    result = verdict(healthy())
+    assert result["status"] == fr.COMPLIANT
+    assert list(result["checks"]) == list(fr.CHECK_IDS)
+    assert set(statuses(result).values()) == {fr.PASS}
+
+
+def test_kernel_rule_added_out_of_band_fails_drift_with_the_rule_as_evidence():
+    observed = healthy()
+    observed["disk_check"]["drift"]["extra"] = ["-w /tmp/x -p wa -k oob"]
+    result = verdict(observed)
+    assert result["status"] == fr.NONCOMPLIANT
+    assert [c for c, s in statuses(result).items() if s == fr.FAIL] == ["rules_drift"]
+    drift = result["checks"]["rules_drift"]
+    assert drift["evidence"]["extra"] == ["-w /tmp/x -p wa -k oob"]
+    assert "1 kernel rule(s) not on disk" in drift["message"]
+
+
+def test_stale_compiled_file_is_drift():
+    observed = healthy()
+    observed["disk_check"]["rules_changed"] = True
+    assert verdict(observed)["checks"]["rules_drift"]["status"] == fr.FAIL
+
+
+def test_required_rule_missing_from_kernel_fails_required_rules():
+    observed = healthy()
+    observed["policy_check"]["drift"] = {"missing": ["-w /etc/docker -p wa -k docker"], "extra": ["-w /x -k y"]}
+    result = verdict(observed)
+    assert statuses(result)["required_rules"] == fr.FAIL
+    # Extra kernel rules relative to the policy are the drift check's business, not this one's.
+    assert result["checks"]["required_rules"]["evidence"]["missing"] == ["-w /etc/docker -p wa -k docker"]
+    assert statuses(result)["rules_drift"] == fr.PASS
+
+
+@pytest.mark.parametrize("service, expected", [
+    ({"running": False, "enabled": True}, "auditd is not running"),
+    ({"running": True, "enabled": False}, "auditd is not enabled at boot"),
+    ({"running": False, "enabled": False}, "auditd is not running and not enabled at boot"),
+])
+def test_service_problems_are_named(service, expected):
+    observed = healthy()
+    observed["info"]["service"] = service
+    check = verdict(observed)["checks"]["service"]
+    assert (check["status"], check["message"]) == (fr.FAIL, expected)
+
+
+def test_service_without_boot_enablement_information_passes_when_running():
+    observed = healthy()
+    observed["info"]["service"] = {"running": True, "enabled": None, "pid": 5}
+    assert verdict(observed)["checks"]["service"]["status"] == fr.PASS
+
+
+def test_not_installed_fails():
+    observed = healthy()
+    observed["info"].update(installed=False, version=None)
+    assert verdict(observed)["checks"]["installed"]["status"] == fr.FAIL
+
+
+@pytest.mark.parametrize("enabled, immutable_policy, expected", [
+    (0, False, fr.FAIL), (1, False, fr.PASS), (2, False, fr.PASS), (1, True, fr.FAIL), (2, True, fr.PASS),
+])
+def test_kernel_audit_enabled_and_immutable_policy(enabled, immutable_policy, expected):
+    observed = healthy()
+    observed["disk_check"].update(enabled=enabled, immutable=enabled == 2)
+    check = verdict(observed, {"immutable": immutable_policy})["checks"]["kernel_audit"]
+    assert check["status"] == expected
+    assert check["evidence"]["enabled"] == enabled
+
+
+def test_immutable_kernel_with_pending_rules_fails_with_the_pending_rules():
+    observed = healthy()
+    observed["disk_check"].update(enabled=2, immutable=True, reboot_required=True, pending=["-w /etc/x -k x"])
+    check = verdict(observed, {"immutable": True})["checks"]["kernel_audit"]
+    assert check["status"] == fr.FAIL
+    assert check["evidence"]["pending"] == ["-w /etc/x -k x"]
+
+
+def test_no_kernel_audit_is_its_own_status_not_compliant_and_not_failed():
+    observed = healthy()
+    observed["disk_check"] = {"kernel_available": False, "kernel_unavailable_reason": "Operation not permitted",
+                              "rules_changed": False}
+    observed["policy_check"] = {"kernel_available": False}
+    observed["info"]["kernel_available"] = False
+    result = verdict(observed)
+    assert result["status"] == fr.NO_KERNEL_AUDIT
+    assert {c for c, s in statuses(result).items() if s == fr.UNKNOWN} == fr.KERNEL_CHECKS
+    assert "Operation not permitted" in result["checks"]["rules_drift"]["message"]
+    report = fr.build_report({"c1": observed})
+    assert fr.failing_checks(report) == {}
+    assert report["summary"][fr.NO_KERNEL_AUDIT] == 1 and report["summary"][fr.COMPLIANT] == 0
+
+
+def test_no_kernel_audit_and_a_real_failure_is_noncompliant():
+    observed = healthy()
+    observed["disk_check"] = {"kernel_available": False, "kernel_unavailable_reason": "container"}
+    observed["info"]["service"] = {"running": False, "enabled": True}
+    assert verdict(observed)["status"] == fr.NONCOMPLIANT
+
+
+@pytest.mark.parametrize("status, policy, failing_words", [
+    ({"lost": 7}, {}, "7 event(s) lost"),
+    ({"lost": 7}, {"max_lost_events": 10}, None),
+    ({"backlog": 6600, "backlog_limit": 8192}, {}, "backlog 6600 is at 80% of its limit 8192"),
+    ({"backlog": 6500, "backlog_limit": 8192}, {}, None),
+    ({"backlog": 100, "backlog_limit": 0}, {}, None),
+])
+def test_lost_events_and_backlog(status, policy, failing_words):
+    observed = healthy()
+    observed["info"]["status"].update(status)
+    check = verdict(observed, policy)["checks"]["events_lost"]
+    if failing_words:
+        assert check["status"] == fr.FAIL and failing_words in check["message"]
+        assert check["evidence"]["lost"] == observed["info"]["status"]["lost"]
+    else:
+        assert check["status"] == fr.PASS
+
+
+@pytest.mark.parametrize("free_mb, space_left, expected", [
+    (2048, "75", fr.PASS),
+    (75, "75", fr.FAIL),  # at space_left: auditd is already acting
+    (100, "75", fr.FAIL),  # within the 50% margin
+    (113, "75", fr.PASS),
+    (1100, "25%", fr.FAIL),  # 25% of 4 GiB is 1024 MB, margin makes 1536
+    (1600, "25%", fr.PASS),
+    (2048, "lots", fr.FAIL),
+])
+def test_log_space_against_space_left(free_mb, space_left, expected):
+    observed = healthy()
+    observed["info"]["conf"]["space_left"] = space_left
+    observed["mounts"][1]["size_available"] = free_mb * 1024 * 1024
+    check = verdict(observed)["checks"]["log_space"]
+    assert check["status"] == expected, check["message"]
+    assert check["evidence"]["mount"] == "/var/log/audit"
+
+
+def test_log_space_without_mount_facts_is_an_error_not_a_pass():
+    observed = healthy()
+    observed["mounts"] = []
+    assert verdict(observed)["checks"]["log_space"]["status"] == fr.ERROR
+
+
+@pytest.mark.parametrize("path, mount", [
+    ("/var/log/audit/audit.log", "/var/log/audit"),
+    ("/var/log/auditx/audit.log", "/var/log/auditx"),
+    ("/var/log/other", "/"),
+    ("/var/log/audit", "/var/log/audit"),
+])
+def test_mount_of_takes_the_longest_whole_component_prefix(path, mount):
+    assert fr.mount_of(path, healthy()["mounts"])["mount"] == mount
+
+
+def test_auditd_conf_compares_required_settings_without_case():
+    observed = healthy()
+    policy = {"auditd_conf": {"log_format": "enriched", "max_log_file": 8, "num_logs": 5, "Space_Left_Action": "syslog"}}
+    check = verdict(observed, policy)["checks"]["auditd_conf"]
+    assert check["status"] == fr.FAIL
+    assert check["evidence"]["mismatches"] == {"num_logs": {"required": 5, "actual": None}}
+    del policy["auditd_conf"]["num_logs"]
+    assert verdict(observed, policy)["checks"]["auditd_conf"]["status"] == fr.PASS
+
+
+def test_unreachable_and_missing_hosts_are_reported_not_hidden():
+    report = fr.build_report({
+        "web1": healthy(),
+        "db1": {"unreachable": True, "msg": "ssh: connect to host db1 port 22: Connection refused"},
+        "gone": None,
+        "odd": {"errors": {"auditd_info": "auditctl: permission denied"}},
+    })
+    by_host = {host["host"]: host for host in report["hosts"]}
+    assert [host["host"] for host in report["hosts"]] == ["db1", "gone", "odd", "web1"]
+    assert by_host["db1"]["status"] == fr.UNREACHABLE
+    assert "Connection refused" in by_host["db1"]["checks"]["installed"]["message"]
+    assert by_host["gone"]["status"] == fr.HOST_ERROR
+    assert by_host["odd"]["status"] == fr.HOST_ERROR
+    assert "permission denied" in by_host["odd"]["checks"]["service"]["message"]
+    assert set(fr.failing_checks(report)) == {"db1", "gone", "odd"}
+    line = fr.summary_line(report)
+    assert line.startswith("4 host(s): 1 compliant, 1 unreachable, 2 error")
+    assert "db1 (unreachable)" in line
+
+
+def test_summary_line_names_hosts_and_failing_checks():
+    drifted, stopped = healthy(), healthy()
+    drifted["disk_check"]["drift"]["extra"] = ["-a always,exit -F arch=b64 -S mount -k m"]
+    stopped["info"]["service"]["running"] = False
+    report = fr.build_report({"a": healthy(), "b": drifted, "c": stopped})
+    assert fr.summary_line(report) == "3 host(s): 1 compliant, 2 noncompliant; b (rules_drift); c (service)"
+    assert fr.failing_checks(report) == {"b": ["rules_drift"], "c": ["service"]}
+
+
+def test_all_compliant_fleet_has_nothing_failing():
+    report = fr.build_report({"a": healthy(), "b": healthy()})
+    assert fr.failing_checks(report) == {}
+    assert fr.summary_line(report) == "2 host(s): 2 compliant"
+
+
+def fleet():
+    drifted = healthy()
+    drifted["disk_check"]["drift"]["extra"] = ["-w /tmp/<script>alert(1)</script> -p wa -k oob"]
+    container = healthy()
+    container["disk_check"] = {"kernel_available": False, "kernel_unavailable_reason": "Operation not permitted"}
+    gather = {"hosts": {"web1": {"by_key": {"docker": 12, "identity": 3}}, "web2": {"by_key": {"docker": 4, "zero": 0}}}}
+    return fr.build_report({"web1": healthy(), "web2": drifted, "c1": container,
+                            "db1": {"unreachable": True, "msg": "timed out"}},
+                           {"immutable": False}, generated="2026-11-26T17:00:00+00:00", run_id="20261126T170000Z",
+                           gather=gather)
+
+
+def test_json_is_one_entry_per_host_and_round_trips():
+    report = fleet()
+    data = json.loads(fr.render_json(report))
+    assert [host["host"] for host in data["hosts"]] == ["c1", "db1", "web1", "web2"]
+    assert data["summary"] == {"hosts": 4, "compliant": 1, "noncompliant": 1, "no-kernel-audit": 1,
+                               "unreachable": 1, "error": 0}
+    assert data["events"] == {"web1": {"docker": 12, "identity": 3}, "web2": {"docker": 4}}
+    assert data == report
+
+
+def test_junit_has_a_test_case_per_host_and_check_with_counts():
+    root = ET.fromstring(fr.render_junit(fleet()))
+    cases = root.findall("./testsuite/testcase")
+    assert len(cases) == 4 * len(fr.CHECK_IDS)
+    assert {(case.get("classname"), case.get("name")) for case in cases} == {
+        (host, check) for host in ("c1", "db1", "web1", "web2") for check in fr.CHECK_IDS}
+    assert root.get("tests") == str(len(cases))
+    assert root.get("failures") == "1"
+    assert root.get("errors") == str(len(fr.CHECK_IDS))  # every check of the unreachable host
+    assert root.get("skipped") == str(len(fr.KERNEL_CHECKS))
+    failure = root.find("./testsuite[@name='web2']/testcase[@name='rules_drift']/failure")
+    assert "<script>" in json.loads(failure.text)["extra"][0]
+    suite = root.find("./testsuite[@name='web1']")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == (str(len(fr.CHECK_IDS)), "0", "0")
+
+
+def test_html_is_self_contained_escaped_and_has_a_row_per_host():
+    page = fr.render_html(fleet())
+    assert page.count('<tr class="host-row"') == 4
+    assert '<tr class="host-row" data-host="web2" data-status="noncompliant">' in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    for external in ("src=", "href=", "url(", "@import", "<link"):
+        assert external not in page
+    assert '<svg xmlns="http://www.w3.org/2000/svg" id="events-chart"' in page
+    assert page.count('<rect class="bar"') == 3  # web1 docker + identity, web2 docker
+    assert '<section class="failure b-noncompliant" data-host="web2">' in page
+    assert '<div class="finding" data-check="rules_drift">' in page
+    # Identical findings are merged: one entry for all checks of the unreachable host.
+    assert page.count('<div class="finding" data-check="%s">' % " ".join(fr.CHECK_IDS)) == 1
+    assert page.count('<section class="failure') == 3  # c1, db1, web2; web1 is compliant
+    assert "<p class=\"summary\" id=\"summary\">4 host(s): 1 compliant, 1 noncompliant, 1 no-kernel-audit, 1 unreachable</p>" in page
+
+
+def test_html_without_gather_data_says_so():
+    report = fr.build_report({"a": healthy()})
+    page = fr.render_html(report)
+    assert "No events from the gather step" in page and "<svg" not in page
+    assert "No findings: every host is compliant." in page
+    assert '<p class="summary ok"' in page
+
+
+def test_chart_bars_scale_to_the_busiest_host():
+    svg = fr.events_chart_svg({"a": {"k": 10}, "b": {"k": 5}})
+    widths = [int(part.split('"')[0]) for part in svg.split('width="')[2:]]
+    assert widths == [520, 260]
+
+
+def test_events_ignore_hosts_without_counts():
+    assert fr.events_by_host_and_key(None) == {}
+    assert fr.events_by_host_and_key({"hosts": {"a": {}, "b": {"by_key": {"k": "2"}}}}) == {"a": {}, "b": {"k": 2}}
+
+
+def test_write_run_creates_private_files_and_a_latest_link(tmp_path):
+    report_dir = str(tmp_path / "reports")
+    run_dir, pruned = fr.write_run(report_dir, "20261126T170000Z", {"fleet.json": "{}\n", "junit.xml": "<x/>"})
+    assert run_dir == os.path.join(report_dir, "compliance-20261126T170000Z")
+    assert pruned == []
+    assert os.readlink(os.path.join(report_dir, "latest")) == "compliance-20261126T170000Z"
+    assert stat.S_IMODE(os.stat(report_dir).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(os.path.join(run_dir, "fleet.json")).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(run_dir).st_mode) == 0o700
+    assert sorted(os.listdir(report_dir)) == ["compliance-20261126T170000Z", "latest"]
+
+
+def test_write_run_same_second_gets_its_own_directory(tmp_path):
+    first, _ = fr.write_run(str(tmp_path), "20261126T170000Z", {"a": "1"})
+    second, _ = fr.write_run(str(tmp_path), "20261126T170000Z", {"a": "2"})
+    assert second == first + "-2"
+    assert os.readlink(str(tmp_path / "latest")) == os.path.basename(second)
+
+
+def test_keep_prunes_old_compliance_runs_only(tmp_path):
+    (tmp_path / "gather-20200101T000000Z").mkdir()
+    for stamp in ("20261126T170000Z", "20261126T170100Z", "20261126T170200Z"):
+        fr.write_run(str(tmp_path), stamp, {"a": stamp})
+    run_dir, pruned = fr.write_run(str(tmp_path), "20261126T170300Z", {"a": "new"}, keep=2)
+    assert sorted(os.path.basename(path) for path in pruned) == ["compliance-20261126T170000Z",
+                                                                 "compliance-20261126T170100Z"]
+    assert sorted(os.listdir(str(tmp_path))) == ["compliance-20261126T170200Z", "compliance-20261126T170300Z",
+                                                 "gather-20200101T000000Z", "latest"]
+    assert os.path.basename(run_dir) == "compliance-20261126T170300Z"
+
+
+def test_newest_gather_file(tmp_path):
+    assert fr.newest_gather_file(str(tmp_path / "none")) is None
+    for name, mtime in (("gather-old", 1000), ("gather-new", 2000)):
+        (tmp_path / name).mkdir()
+        path = tmp_path / name / "gather.json"
+        path.write_text("{}")
+        os.utime(str(path), (mtime, mtime))
+    assert fr.newest_gather_file(str(tmp_path)) == str(tmp_path / "gather-new" / "gather.json")
+
+
+def test_evaluation_does_not_modify_its_input():
+    observed = healthy()
+    before = copy.deepcopy(observed)
+    fr.build_report({"a": observed}, {"auditd_conf": {"log_format": "RAW"}})
+    assert observed == before
