@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) fleetaudit maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Runs fleetaudit.auditd.ausearch on the host, expands the compressed events it returns, and
+writes them to <dest>/<inventory_hostname>/<name>.jsonl on the controller (like fetch does)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import decode_events
+
+
+def _make_private_dirs(path):
+    """Creates path and missing parents with mode 0700 (existing directories are left alone)."""
+    missing = []
+    while path and not os.path.isdir(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    for directory in reversed(missing):
+        os.mkdir(directory, 0o700)
+        os.chmod(directory, 0o700)
+
+
+def write_if_changed(path, content, check_mode=False):
+    """Atomically writes content (mode 0600) unless in check mode; returns whether the file did or
+    would change."""
+    data = content.encode()
+    try:
+        with open(path, "rb") as handle:
+            if handle.read() == data:
+                return False
+    except FileNotFoundError:
+        pass
+    if check_mode:
+        return True
+    directory = os.path.dirname(path)
+    _make_private_dirs(directory)
+    fd, temp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temp, 0o600)
+        os.rename(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise
+    return True
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        del tmp
+        args = self._task.args
+        result.update(self._execute_module(module_name="fleetaudit.auditd.ausearch",
+                                           module_args=args, task_vars=task_vars))
+        if result.get("failed") or "events_gz" not in result:
+            return result
+        try:
+            result["events"] = decode_events(result.pop("events_gz"))
+        except ValueError as exc:
+            raise AnsibleActionFail("the events returned by the host are corrupt: %s" % exc)
+        if args.get("dest"):
+            host = task_vars.get("inventory_hostname", self._play_context.remote_addr)
+            path = os.path.join(os.path.abspath(os.path.expanduser(args["dest"])), host,
+                                (args.get("name") or "events") + ".jsonl")
+            content = "".join(json.dumps(event, sort_keys=True) + "\n" for event in result["events"])
+            result["dest_file"] = path
+            try:
+                if write_if_changed(path, content, self._task.check_mode):
+                    result["changed"] = True
+            except OSError as exc:
+                raise AnsibleActionFail("cannot write %s on the controller: %s" % (path, exc))
+        return result

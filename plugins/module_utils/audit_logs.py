@@ -1,0 +1,457 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) fleetaudit maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The audit log set, the incremental cursor and the fast scan behind the ausearch module.
+
+The log is scanned in fixed-size memory-mapped windows (peak memory stays bounded whatever the
+log size). With keys or message types, a C-speed byte search finds candidate lines
+(` key="K"`, the hex form of K for multi-key rules, `type=T msg=`) and only the records of those
+events are parsed; otherwise every line is parsed and grouped by serial.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import mmap
+import os
+import re
+import time
+import zlib
+from collections import OrderedDict
+
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (
+    AuditParseError,
+    build_event,
+    parse_record,
+)
+
+DEFAULT_LOG_FILE = "/var/log/audit/audit.log"
+CURSOR_VERSION = 1
+# Records of one event sit close together in the log even when events interleave; these bound how
+# far from a matching line the other records of its event are looked for.
+GATHER_BEFORE = 16 * 1024
+GATHER_AFTER = 64 * 1024
+WINDOW = 8 * 1024 * 1024
+# auditd's end_of_event_timeout: a syscall event is complete with its PROCTITLE record; one without
+# it that is younger than this may still be growing, so an incremental run leaves it for the next.
+EVENT_TIMEOUT = 2.0
+# Events kept open while grouping a full scan; each is emitted once this many younger ones follow.
+PENDING_EVENTS = 256
+_ROTATED = re.compile(r"^(?P<base>.+?)(?:\.(?P<index>\d+))?$")
+
+
+class LogSetError(Exception):
+    """The log set cannot be read (missing path, unreadable file, bad cursor file)."""
+
+
+def log_file_from_conf(text):
+    """`log_file` from auditd.conf text (the default when absent)."""
+    for line in text.splitlines():
+        name, sep, value = line.partition("=")
+        if sep and name.strip() == "log_file" and value.strip():
+            return value.strip()
+    return DEFAULT_LOG_FILE
+
+
+class LogFile:
+    """One file of the log set, identified across renames by device, inode and first record."""
+
+    __slots__ = ("path", "dev", "inode", "size", "head")
+
+    def __init__(self, path):
+        try:
+            stat = os.stat(path)
+            with open(path, "rb") as handle:
+                first = handle.read(256)
+        except OSError as exc:
+            raise LogSetError("cannot read audit log %s: %s" % (path, exc.strerror))
+        self.path = path
+        self.dev = stat.st_dev
+        self.inode = stat.st_ino
+        self.size = stat.st_size
+        start = first.find(b"msg=audit(")
+        end = first.find(b")", start)
+        self.head = first[start + 10:end].decode("ascii", "replace") if start >= 0 and end > start else ""
+
+
+def log_set(path):
+    """Files to read, oldest first: a file alone, or a directory's `NAME`, `NAME.1`, ... sets
+    (rotated `.N` before `.N-1`, the live file last)."""
+    if not os.path.exists(path):
+        raise LogSetError("audit log path %s does not exist" % path)
+    if not os.path.isdir(path):
+        return [LogFile(path)]
+    order = []
+    for name in os.listdir(path):
+        full = os.path.join(path, name)
+        if not os.path.isfile(full):
+            continue
+        match = _ROTATED.match(name)
+        index = int(match.group("index")) if match.group("index") else 0
+        order.append((match.group("base"), -index, full))
+    return [LogFile(full) for _base, _index, full in sorted(order)]
+
+
+def default_log_set(log_file):
+    """The live log that auditd.conf names and its rotated `.N` files, oldest first."""
+    directory, base = os.path.split(log_file)
+    if not os.path.isdir(directory or "."):
+        raise LogSetError("audit log directory %s does not exist" % directory)
+    rotated = []
+    for name in os.listdir(directory or "."):
+        if name.startswith(base + ".") and name[len(base) + 1:].isdigit():
+            rotated.append((-int(name[len(base) + 1:]), os.path.join(directory, name)))
+    paths = [path for _index, path in sorted(rotated)]
+    if os.path.exists(log_file):
+        paths.append(log_file)
+    if not paths:
+        raise LogSetError("no audit log at %s" % log_file)
+    return [LogFile(path) for path in paths]
+
+
+def load_cursor(path):
+    if not path or not os.path.exists(path):
+        return None
+    try:
+        with open(path) as handle:
+            cursor = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise LogSetError("cannot read cursor file %s: %s" % (path, exc))
+    if not isinstance(cursor, dict) or cursor.get("version") != CURSOR_VERSION:
+        raise LogSetError("cursor file %s is not a version %d cursor" % (path, CURSOR_VERSION))
+    return cursor
+
+
+def save_cursor(path, cursor):
+    """Writes the cursor atomically (0600, parent 0700); returns True when its content changed."""
+    if load_cursor(path) == cursor:
+        return False
+    directory = os.path.dirname(path)
+    if directory and not os.path.isdir(directory):
+        os.makedirs(directory, 0o700)
+    temp = "%s.%d.tmp" % (path, os.getpid())
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(cursor, handle, sort_keys=True)
+    os.rename(temp, path)
+    return True
+
+
+def plan_scan(files, cursor):
+    """[(LogFile, start offset)] to read, and whether the cursor's file was lost (rotated away or
+    truncated), in which case events are de-duplicated by time and serial instead of offset."""
+    if cursor is None:
+        return [(f, 0) for f in files], False
+    for index, log in enumerate(files):
+        if (log.dev, log.inode) != (cursor["dev"], cursor["inode"]):
+            continue
+        if cursor["head"] and log.head != cursor["head"]:
+            continue  # the inode was reused by a newer file
+        if log.size < cursor["offset"]:
+            return [(log, 0)] + [(f, 0) for f in files[index + 1:]], True
+        return [(log, cursor["offset"])] + [(f, 0) for f in files[index + 1:]], False
+    return [(f, 0) for f in files], True
+
+
+def _complete_end(fd, size):
+    """Offset just past the last newline: a partly written last line is left for later."""
+    tail = max(0, size - 65536)
+    while True:
+        os.lseek(fd, tail, os.SEEK_SET)
+        block = os.read(fd, size - tail)
+        cut = block.rfind(b"\n")
+        if cut >= 0:
+            return tail + cut + 1
+        if tail == 0:
+            return 0
+        tail = max(0, tail - 65536)
+
+
+def _token(line):
+    start = line.find(b"msg=audit(")
+    end = line.find(b")", start)
+    return line[start + 10:end] if start >= 0 and end > start else None
+
+
+def _is_last_record(line):
+    return line.startswith(b"type=PROCTITLE ") or b" type=PROCTITLE msg=" in line[:80]
+
+
+class _Window:
+    """A read-only map of [lo, hi) of a file, addressed by file offsets."""
+
+    def __init__(self, fd, lo, hi):
+        self.base = lo - lo % mmap.ALLOCATIONGRANULARITY
+        self.map = mmap.mmap(fd, hi - self.base, access=mmap.ACCESS_READ, offset=self.base)
+        self.lo, self.hi = lo, hi
+
+    def find(self, needle, start, end):
+        pos = self.map.find(needle, max(start, self.lo) - self.base, min(end, self.hi) - self.base)
+        return pos + self.base if pos >= 0 else -1
+
+    def rfind(self, needle, start, end):
+        pos = self.map.rfind(needle, max(start, self.lo) - self.base, min(end, self.hi) - self.base)
+        return pos + self.base if pos >= 0 else -1
+
+    def line(self, pos):
+        """(start, end, bytes) of the line holding pos; end is -1 when the line is not wholly
+        inside the window (or not finished yet)."""
+        start = self.lo
+        if pos > self.lo:
+            start = self.rfind(b"\n", self.lo, pos) + 1
+            if start == 0 and self.lo > 0:
+                return self.lo, -1, None
+        end = self.find(b"\n", pos, self.hi)
+        if end < 0:
+            return start, -1, None
+        return start, end + 1, self.map[start - self.base:end - self.base]
+
+    def close(self):
+        self.map.close()
+
+
+class RawEvent:
+    """The lines of one event as found in a file, before parsing."""
+
+    __slots__ = ("token", "offset", "lines", "complete")
+
+    def __init__(self, token, offset):
+        self.token = token
+        self.offset = offset
+        self.lines = []
+        self.complete = False
+
+    def add(self, offset, line):
+        self.offset = min(self.offset, offset)
+        self.lines.append((offset, line))
+        if _is_last_record(line):
+            self.complete = True
+
+    def records(self):
+        self.lines.sort()
+        return [parse_record(line.decode("utf-8", "backslashreplace")) for _offset, line in self.lines]
+
+
+def _gather(window, token, start, end, line):
+    """The event of the line [start, end): its records found before and after it."""
+    event = RawEvent(token, start)
+    event.add(start, line)
+    marker = b"(" + token + b")"
+    pos = start
+    while True:
+        pos = window.rfind(marker, start - GATHER_BEFORE, pos)
+        if pos < 0:
+            break
+        s, e, other = window.line(pos)
+        if e < 0:
+            break
+        event.add(s, other)
+        pos = s
+    pos = end
+    while not event.complete:
+        pos = window.find(marker, pos, end + GATHER_AFTER)
+        if pos < 0:
+            break
+        s, e, other = window.line(pos)
+        if e < 0:
+            break
+        event.add(s, other)
+        pos = e
+    return event
+
+
+def scan_matching(fd, start, end, needles):
+    """RawEvents holding one of the needles in [start, end) of an open log file, in log order."""
+    seen = OrderedDict()
+    offset = start
+    while offset < end:
+        stop = min(end, offset + WINDOW)
+        window = _Window(fd, max(0, offset - GATHER_BEFORE), min(end, stop + GATHER_AFTER))
+        try:
+            hits = set()
+            for needle in needles:
+                pos = window.find(needle, offset, stop)
+                while pos >= 0:
+                    hits.add(pos)
+                    pos = window.find(needle, pos + len(needle), stop)
+            for pos in sorted(hits):
+                s, e, line = window.line(pos)
+                token = _token(line) if line is not None else None
+                if token is None or token in seen:
+                    continue
+                seen[token] = True
+                if len(seen) > PENDING_EVENTS:
+                    seen.popitem(last=False)
+                yield _gather(window, token, s, e, line)
+        finally:
+            window.close()
+        offset = stop
+
+
+def scan_all(fd, start, end):
+    """Every event of [start, end), grouping records by serial even when events interleave."""
+    pending = OrderedDict()
+    offset = start
+    while offset < end:
+        stop = min(end, offset + WINDOW)
+        window = _Window(fd, offset, end)
+        try:
+            pos = offset
+            while pos < stop:
+                s, e, line = window.line(pos)
+                if e < 0:
+                    break
+                pos = e
+                token = _token(line)
+                if token is None:
+                    continue
+                event = pending.get(token)
+                if event is None:
+                    event = pending[token] = RawEvent(token, s)
+                event.add(s, line)
+                if event.complete:
+                    yield pending.pop(token)
+                elif len(pending) > PENDING_EVENTS:
+                    yield pending.popitem(last=False)[1]
+        finally:
+            window.close()
+        offset = pos
+    for event in pending.values():
+        yield event
+
+
+def needles_for(event_filter):
+    """Byte strings one of which every matching event holds, or None for a full scan."""
+    if event_filter.keys:
+        needles = []
+        for key in sorted(event_filter.keys):
+            needles.append(b' key="' + key.encode() + b'"')
+            # Several keys on one rule are written hex-encoded, joined by 0x01.
+            needles.append(key.encode().hex().upper().encode())
+        return needles
+    if event_filter.message_types:
+        return [b"type=" + name.encode() + b" msg=" for name in sorted(event_filter.message_types)]
+    return None
+
+
+class SearchResult:
+    """Matching events as gzip-compressed JSON Lines (bounded memory), with the figures."""
+
+    def __init__(self, counted_keys=None):
+        self._counted_keys = counted_keys
+        self._compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+        self._chunks = []
+        self.count = 0
+        self.count_by_key = {}
+        self.raw_bytes = 0
+
+    def add(self, event):
+        line = (json.dumps(event, separators=(",", ":")) + "\n").encode()
+        self.raw_bytes += len(line)
+        self._chunks.append(self._compressor.compress(line))
+        self.count += 1
+        for key in event["keys"]:
+            if self._counted_keys and key not in self._counted_keys:
+                continue  # the other keys of a multi-key rule were not asked for
+            self.count_by_key[key] = self.count_by_key.get(key, 0) + 1
+
+    def compressed(self):
+        self._chunks.append(self._compressor.flush())
+        self._compressor = None
+        return b"".join(self._chunks)
+
+
+def decode_events(blob_b64):
+    """The module's `events_gz` (base64 of gzip JSON Lines) -> list of events."""
+    text = zlib.decompress(base64.b64decode(blob_b64), 31).decode()
+    return [json.loads(line) for line in text.splitlines() if line]
+
+
+def _newer(record, last):
+    return last is None or (record["sec"], record["ms"], record["serial"]) > tuple(last)
+
+
+def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
+    """Runs one search over the log set. Returns a dict: events_gz (base64), count, count_by_key,
+    truncated, scanned_bytes, events_bytes, files, cursor (the new one), cursor_lost."""
+    now = time.time() if now is None else now
+    plan, lost = plan_scan(files, cursor)
+    seen_before = set(cursor["seen"]) if cursor and not lost else set()
+    last = cursor.get("last") if cursor else None
+    needles = needles_for(event_filter)
+    result = SearchResult(event_filter.keys)
+    truncated = False
+    scanned = 0
+    new_cursor = None
+    for number, (log, start) in enumerate(plan):
+        live = number == len(plan) - 1
+        try:
+            fd = os.open(log.path, os.O_RDONLY)
+        except OSError as exc:
+            raise LogSetError("cannot read audit log %s: %s" % (log.path, exc.strerror))
+        try:
+            end = _complete_end(fd, os.fstat(fd).st_size)
+            if end <= start:
+                new_cursor = _cursor(log, max(start, end), [], last)
+                continue
+            scanned += end - start
+            stop_at = None
+            emitted = []
+            events = scan_matching(fd, start, end, needles) if needles else scan_all(fd, start, end)
+            for raw in events:
+                token = raw.token.decode()
+                if token in seen_before:
+                    continue
+                try:
+                    records = raw.records()
+                except AuditParseError:
+                    continue
+                first = records[0]
+                if lost and not _newer(first, last):
+                    continue
+                if live and not raw.complete and first["sec"] + first["ms"] / 1000.0 > now - EVENT_TIMEOUT:
+                    stop_at = raw.offset if stop_at is None else min(stop_at, raw.offset)
+                    continue
+                if not event_filter.matches(records):
+                    continue
+                if max_events and result.count >= max_events:
+                    truncated = True
+                    stop_at = raw.offset if stop_at is None else min(stop_at, raw.offset)
+                    break
+                result.add(build_event(records, redactor))
+                emitted.append((raw.offset, token))
+                if last is None or (first["sec"], first["ms"], first["serial"]) > tuple(last):
+                    last = [first["sec"], first["ms"], first["serial"]]
+            offset = end if stop_at is None else stop_at
+            new_cursor = _cursor(log, offset, [t for o, t in emitted if o >= offset], last)
+        finally:
+            os.close(fd)
+        if truncated:
+            break
+    blob = result.compressed()
+    return {
+        "events_gz": base64.b64encode(blob).decode("ascii"),
+        "count": result.count,
+        "count_by_key": result.count_by_key,
+        "truncated": truncated,
+        "scanned_bytes": scanned,
+        "events_bytes": result.raw_bytes,
+        "transfer_bytes": len(blob),
+        "files": [log.path for log, _start in plan],
+        "cursor": new_cursor if new_cursor is not None else cursor,
+        "cursor_lost": bool(cursor) and lost,
+    }
+
+
+def _cursor(log, offset, seen, last):
+    return {
+        "version": CURSOR_VERSION,
+        "path": log.path,
+        "dev": log.dev,
+        "inode": log.inode,
+        "head": log.head,
+        "offset": offset,
+        "seen": seen,
+        "last": last,
+    }

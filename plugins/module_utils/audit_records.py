@@ -1,0 +1,422 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) fleetaudit maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Audit log records and events: parsing, hex decoding, filtering, redaction and the flat summary.
+
+Pure logic, no Ansible imports: unit tested on recorded logs of audit 3.0.x and 4.0.x, in both the
+RAW and the ENRICHED log format (ENRICHED appends interpreted fields after a 0x1d byte).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+import time
+
+ENRICHED_SEPARATOR = "\x1d"
+REDACTED = "[REDACTED]"
+
+# Every message type that ausearch -m accepts (audit 3.0.9 and 4.0.x), for early validation.
+MESSAGE_TYPES = frozenset("""
+USER LOGIN USER_AUTH USER_ACCT USER_MGMT CRED_ACQ CRED_DISP USER_START USER_END USER_AVC
+USER_CHAUTHTOK USER_ERR CRED_REFR USYS_CONFIG USER_LOGIN USER_LOGOUT ADD_USER DEL_USER ADD_GROUP
+DEL_GROUP DAC_CHECK CHGRP_ID TEST TRUSTED_APP USER_SELINUX_ERR USER_CMD USER_TTY CHUSER_ID GRP_AUTH
+SYSTEM_BOOT SYSTEM_SHUTDOWN SYSTEM_RUNLEVEL SERVICE_START SERVICE_STOP GRP_MGMT GRP_CHAUTHTOK
+MAC_CHECK ACCT_LOCK ACCT_UNLOCK USER_DEVICE SOFTWARE_UPDATE DAEMON_START DAEMON_END DAEMON_ABORT
+DAEMON_CONFIG DAEMON_ROTATE DAEMON_RESUME DAEMON_ACCEPT DAEMON_CLOSE DAEMON_ERR SYSCALL PATH IPC
+SOCKETCALL CONFIG_CHANGE SOCKADDR CWD EXECVE IPC_SET_PERM MQ_OPEN MQ_SENDRECV MQ_NOTIFY
+MQ_GETSETATTR KERNEL_OTHER FD_PAIR OBJ_PID TTY EOE BPRM_FCAPS CAPSET MMAP NETFILTER_PKT
+NETFILTER_CFG SECCOMP PROCTITLE FEATURE_CHANGE REPLACE KERN_MODULE FANOTIFY TIME_INJOFFSET
+TIME_ADJNTPVAL BPF EVENT_LISTENER URINGOP OPENAT2 DM_CTRL DM_EVENT AVC SELINUX_ERR AVC_PATH
+MAC_POLICY_LOAD MAC_STATUS MAC_CONFIG_CHANGE MAC_UNLBL_ALLOW MAC_CIPSOV4_ADD MAC_CIPSOV4_DEL
+MAC_MAP_ADD MAC_MAP_DEL MAC_IPSEC_ADDSA MAC_IPSEC_DELSA MAC_IPSEC_ADDSPD MAC_IPSEC_DELSPD
+MAC_IPSEC_EVENT MAC_UNLBL_STCADD MAC_UNLBL_STCDEL MAC_CALIPSO_ADD MAC_CALIPSO_DEL MAC_TASK_CONTEXTS
+MAC_OBJ_CONTEXTS APPARMOR APPARMOR_AUDIT APPARMOR_ALLOWED APPARMOR_DENIED APPARMOR_HINT
+APPARMOR_STATUS APPARMOR_ERROR APPARMOR_KILL ANOM_PROMISCUOUS ANOM_ABEND ANOM_LINK ANOM_CREAT
+INTEGRITY_DATA INTEGRITY_METADATA INTEGRITY_STATUS INTEGRITY_HASH INTEGRITY_PCR INTEGRITY_RULE
+INTEGRITY_EVM_XATTR INTEGRITY_POLICY_RULE KERNEL ANOM_LOGIN_FAILURES ANOM_LOGIN_TIME
+ANOM_LOGIN_SESSIONS ANOM_LOGIN_ACCT ANOM_LOGIN_LOCATION ANOM_MAX_DAC ANOM_MAX_MAC ANOM_AMTU_FAIL
+ANOM_RBAC_FAIL ANOM_RBAC_INTEGRITY_FAIL ANOM_CRYPTO_FAIL ANOM_ACCESS_FS ANOM_EXEC ANOM_MK_EXEC
+ANOM_ADD_ACCT ANOM_DEL_ACCT ANOM_MOD_ACCT ANOM_ROOT_TRANS ANOM_LOGIN_SERVICE ANOM_LOGIN_ROOT
+ANOM_ORIGIN_FAILURES ANOM_SESSION RESP_ANOMALY RESP_ALERT RESP_KILL_PROC RESP_TERM_ACCESS
+RESP_ACCT_REMOTE RESP_ACCT_LOCK_TIMED RESP_ACCT_UNLOCK_TIMED RESP_ACCT_LOCK RESP_TERM_LOCK
+RESP_SEBOOL RESP_EXEC RESP_SINGLE RESP_HALT RESP_ORIGIN_BLOCK RESP_ORIGIN_BLOCK_TIMED
+RESP_ORIGIN_UNBLOCK_TIMED USER_ROLE_CHANGE ROLE_ASSIGN ROLE_REMOVE LABEL_OVERRIDE LABEL_LEVEL_CHANGE
+USER_LABELED_EXPORT USER_UNLABELED_EXPORT DEV_ALLOC DEV_DEALLOC FS_RELABEL USER_MAC_POLICY_LOAD
+ROLE_MODIFY USER_MAC_CONFIG_CHANGE USER_MAC_STATUS CRYPTO_TEST_USER CRYPTO_PARAM_CHANGE_USER
+CRYPTO_LOGIN CRYPTO_LOGOUT CRYPTO_KEY_USER CRYPTO_FAILURE_USER CRYPTO_REPLAY_USER CRYPTO_SESSION
+CRYPTO_IKE_SA CRYPTO_IPSEC_SA VIRT_CONTROL VIRT_RESOURCE VIRT_MACHINE_ID VIRT_INTEGRITY_CHECK
+VIRT_CREATE VIRT_DESTROY VIRT_MIGRATE_IN VIRT_MIGRATE_OUT
+""".split())
+_UNKNOWN_TYPE = re.compile(r"^UNKNOWN\[\d+\]$")
+
+# String fields the kernel and the audit tools write hex-encoded when they hold a space, a quote or a
+# control character (audit-userspace's interpretation tables); EXECVE's aN are handled separately.
+ENCODED_FIELDS = frozenset((
+    "acct", "cmd", "comm", "cwd", "data", "dir", "exe", "file", "key", "name", "new-chardev",
+    "new-disk", "new-fs", "new-net", "new-rng", "ocomm", "old-chardev", "old-disk", "old-fs",
+    "old-net", "old-rng", "path", "proctitle", "root_dir", "sauid", "vm", "watch",
+))
+_EXECVE_ARG = re.compile(r"^a\d+(\[\d+\])?$")
+_HEX = re.compile(r"^(?:[0-9A-F]{2})+$")
+_HEADER = re.compile(
+    r"^(?:node=(?P<node>\S+) )?type=(?P<type>\S+) msg=audit\((?P<sec>\d+)\.(?P<ms>\d+):(?P<serial>\d+)\):\s?"
+)
+# name=value with the value quoted "...", quoted '...' (user-space msg='...'), braced { ... }
+# (enriched SADDR) or bare.
+_FIELD = re.compile(r"""([^\s=]+)=("[^"]*"|'[^']*'|\{[^}]*\}|\S*)""")
+_NULL = "(null)"
+UNSET_ID = 4294967295
+
+# A password-like option followed by its value, in a command line or any other free text.
+DEFAULT_REDACT_PATTERNS = (
+    r"(?i)(?:--?|\b)(?:password|passwd|passphrase|pwd|secret|token|api[-_]?key|access[-_]?key)"
+    r"[=: ]+(?P<secret>[^\s\"']+)",
+    r"(?i)\b(?:authorization: *bearer|bearer) +(?P<secret>\S+)",
+    r"(?i)://[^/\s:@]+:(?P<secret>[^@\s]+)@",
+)
+_SECRET_OPTION = re.compile(
+    r"(?i)^--?(?:password|passwd|passphrase|pwd|secret|token|api[-_]?key|access[-_]?key)$"
+)
+
+
+class AuditParseError(ValueError):
+    """A line that is not an audit record."""
+
+
+def is_message_type(name):
+    return name in MESSAGE_TYPES or bool(_UNKNOWN_TYPE.match(name))
+
+
+def _decode_hex(value):
+    return bytes.fromhex(value).decode("utf-8", "backslashreplace")
+
+
+def _field_value(name, value, record_type):
+    """Unquotes a raw value and decodes the hex form of the fields that use it."""
+    if value[:1] == '"' and value[-1:] == '"' and len(value) >= 2:
+        return value[1:-1]
+    if value == _NULL or not _HEX.match(value):
+        return value
+    if name in ENCODED_FIELDS or (record_type == "EXECVE" and _EXECVE_ARG.match(name)):
+        return _decode_hex(value)
+    return value
+
+
+def _parse_fields(text, record_type, fields):
+    for name, value in _FIELD.findall(text):
+        if name == "msg" and value[:1] == "'":
+            # User-space records nest their own fields: flatten them like ausearch does.
+            _parse_fields(value[1:-1], record_type, fields)
+            continue
+        fields[name] = _field_value(name, value, record_type)
+    return fields
+
+
+def _parse_interpreted(text):
+    fields = {}
+    for name, value in _FIELD.findall(text):
+        if value[:1] in "\"'" and len(value) >= 2:
+            value = value[1:-1]
+        fields[name] = value
+    return fields
+
+
+def parse_record(line):
+    """One log line -> dict(type, serial, sec, ms, node, fields, interpreted)."""
+    match = _HEADER.match(line)
+    if not match:
+        raise AuditParseError("not an audit record: %r" % line[:120])
+    body = line[match.end():]
+    interpreted = None
+    if ENRICHED_SEPARATOR in body:
+        body, extra = body.split(ENRICHED_SEPARATOR, 1)
+        interpreted = _parse_interpreted(extra)
+    record_type = match.group("type")
+    record = {
+        "type": record_type,
+        "serial": int(match.group("serial")),
+        "sec": int(match.group("sec")),
+        "ms": int(match.group("ms")),
+        "node": match.group("node"),
+        "fields": _parse_fields(body, record_type, {}),
+    }
+    if record_type == "PROCTITLE" and "proctitle" in record["fields"]:
+        # The kernel separates the arguments by NUL bytes: keep them apart for the summary, and
+        # show the field the way ausearch -i does.
+        record["argv"] = record["fields"]["proctitle"].rstrip("\x00").split("\x00")
+        record["fields"]["proctitle"] = " ".join(record["argv"])
+    elif record_type == "EXECVE":
+        record["argv"] = _execve_argv(record["fields"])
+        # One field per argument, long ones joined from their aN[i] pieces.
+        fields = record["fields"]
+        for name in [n for n in fields if "[" in n]:
+            del fields[name]
+        fields.update(("a%d" % index, arg) for index, arg in enumerate(record["argv"]))
+    if interpreted:
+        record["interpreted"] = interpreted
+    return record
+
+
+def iso_time(sec, ms):
+    """ISO 8601 UTC with milliseconds, e.g. 2026-11-26T16:50:59.575Z."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec)) + ".%03dZ" % ms
+
+
+def _execve_argv(fields):
+    argv = []
+    for index in range(int(fields.get("argc", "0") or 0)):
+        name = "a%d" % index
+        if name in fields:
+            argv.append(fields[name])
+            continue
+        # Long arguments come in pieces: aN_len=SIZE aN[0]=HEX aN[1]=HEX ...
+        pieces, part = [], 0
+        while "%s[%d]" % (name, part) in fields:
+            pieces.append(fields["%s[%d]" % (name, part)])
+            part += 1
+        argv.append("".join(pieces))
+    return argv
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _success(fields):
+    if "success" in fields:
+        return fields["success"] == "yes"
+    res = fields.get("res")
+    if res in ("success", "1"):
+        return True
+    if res in ("failed", "0"):
+        return False
+    return None
+
+
+def event_keys(records):
+    keys = []
+    for record in records:
+        value = record["fields"].get("key")
+        if value and value != _NULL:
+            for key in value.split("\x01"):
+                if key not in keys:
+                    keys.append(key)
+    return keys
+
+
+def summarize(records):
+    """The flat summary of one event's records (first record of each type wins)."""
+    by_type = {}
+    for record in records:
+        by_type.setdefault(record["type"], record)
+    main = by_type.get("SYSCALL") or records[0]
+    fields = main["fields"]
+    interpreted = main.get("interpreted", {})
+    summary = {
+        "type": records[0]["type"],
+        "syscall": interpreted.get("SYSCALL", fields.get("syscall")),
+        "success": _success(fields),
+        "exe": fields.get("exe"),
+        "comm": fields.get("comm"),
+        "pid": _int_or_none(fields.get("pid")),
+        "ppid": _int_or_none(fields.get("ppid")),
+        "uid": _int_or_none(fields.get("uid")),
+        "auid": _int_or_none(fields.get("auid")),
+        "uid_name": interpreted.get("UID"),
+        "auid_name": interpreted.get("AUID"),
+        "argv": None,
+        "cwd": by_type["CWD"]["fields"].get("cwd") if "CWD" in by_type else None,
+        "paths": [r["fields"]["name"] for r in records
+                  if r["type"] == "PATH" and r["fields"].get("name", _NULL) != _NULL],
+    }
+    for name in ("EXECVE", "PROCTITLE"):
+        if "argv" in by_type.get(name, {}):
+            summary["argv"] = by_type[name]["argv"]
+            break
+    return summary
+
+
+class Redactor:
+    """Replaces secrets in every string value: the named group `secret` if the pattern has one,
+    else the whole match."""
+
+    def __init__(self, patterns):
+        try:
+            self.patterns = [re.compile(p) for p in patterns]
+        except re.error as exc:
+            raise ValueError("bad redact pattern: %s" % exc)
+
+    def _replace(self, match):
+        if "secret" in match.re.groupindex and match.group("secret") is not None:
+            start, end = match.span("secret")
+            offset = match.start()
+            text = match.group(0)
+            return text[:start - offset] + REDACTED + text[end - offset:]
+        return REDACTED
+
+    def text(self, value):
+        for pattern in self.patterns:
+            value = pattern.sub(self._replace, value)
+        return value
+
+    def argv(self, argv):
+        """Redacts each argument, and the argument after a bare `--password`-like option."""
+        result = []
+        for index, arg in enumerate(argv):
+            if index and _SECRET_OPTION.match(argv[index - 1]):
+                result.append(REDACTED)
+            else:
+                result.append(self.text(arg))
+        return result
+
+    def record(self, record):
+        for section in ("fields", "interpreted"):
+            values = record.get(section)
+            if values:
+                for name, value in values.items():
+                    if isinstance(value, str):
+                        values[name] = self.text(value)
+        if "argv" in record:
+            record["argv"] = self.argv(record["argv"])
+            if record["type"] == "EXECVE":
+                record["fields"].update(("a%d" % index, arg) for index, arg in enumerate(record["argv"]))
+        return record
+
+
+class EventFilter:
+    """ausearch-like criteria, except that keys match exactly; all given criteria must hold."""
+
+    def __init__(self, keys=None, message_types=None, start=None, end=None, success=None,
+                 uid=None, auid=None, pid=None, exe=None, syscall=None):
+        self.keys = set(keys or ())
+        self.message_types = set(message_types or ())
+        for name in self.message_types:
+            if not is_message_type(name):
+                raise ValueError("unknown message type %r (ausearch -m help lists them)" % name)
+        self.start = start
+        self.end = end
+        self.success = success
+        self.uid = uid
+        self.auid = auid
+        self.pid = None if pid is None else str(pid)
+        self.exe = exe
+        self.syscall = None if syscall is None else {str(s) for s in syscall}
+
+    def in_time(self, sec, ms):
+        stamp = sec + ms / 1000.0
+        return (self.start is None or stamp >= self.start) and (self.end is None or stamp <= self.end)
+
+    @staticmethod
+    def _id_matches(records, name, wanted):
+        """uid/auid given as a number or a name: the number field, or the enriched name."""
+        if wanted is None:
+            return True
+        for record in records:
+            if str(record["fields"].get(name)) == str(wanted):
+                return True
+            if record.get("interpreted", {}).get(name.upper()) == str(wanted):
+                return True
+        return False
+
+    def matches(self, records):
+        types = {r["type"] for r in records}
+        if self.keys:
+            if not self.keys.intersection(event_keys(records)):
+                return False
+            # The rule's own add/remove messages carry its key; ausearch -k returns them too.
+            if "CONFIG_CHANGE" in types and "CONFIG_CHANGE" not in self.message_types:
+                return False
+        if self.message_types and not self.message_types.intersection(types):
+            return False
+        if not self.in_time(records[0]["sec"], records[0]["ms"]):
+            return False
+        if not (self._id_matches(records, "uid", self.uid) and self._id_matches(records, "auid", self.auid)):
+            return False
+        return all(self._field_matches(records, name) for name in ("success", "pid", "exe", "syscall"))
+
+    def _field_matches(self, records, name):
+        wanted = getattr(self, name)
+        if wanted is None:
+            return True
+        for record in records:
+            fields = record["fields"]
+            if name == "success":
+                if _success(fields) is wanted:
+                    return True
+            elif name == "syscall":
+                if fields.get("syscall") in wanted or record.get("interpreted", {}).get("SYSCALL") in wanted:
+                    return True
+            elif fields.get(name) == wanted:
+                return True
+        return False
+
+
+def build_event(records, redactor):
+    """Records of one serial (file order) -> the public event object."""
+    for record in records:
+        redactor.record(record)
+    first = records[0]
+    return {
+        "serial": first["serial"],
+        "time": iso_time(first["sec"], first["ms"]),
+        "node": first["node"],
+        "keys": event_keys(records),
+        "records": [dict((k, r[k]) for k in ("type", "fields", "interpreted") if k in r) for r in records],
+        "summary": summarize(records),
+    }
+
+
+# Time words, as ausearch understands them (man ausearch, -ts).
+_TIME_WORDS = ("now", "recent", "boot", "today", "yesterday", "this-week", "week-ago", "this-month",
+               "this-year")
+
+
+def _local_midnight(now, days_back=0):
+    day = datetime.datetime.fromtimestamp(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    day -= datetime.timedelta(days=days_back)
+    return time.mktime(day.timetuple())
+
+
+def parse_time(value, now=None, boot_time=None):
+    """An ausearch time word or an ISO 8601 time -> POSIX seconds. Naive ISO times are local time,
+    like ausearch's."""
+    now = time.time() if now is None else now
+    word = value.strip().lower()
+    if word == "now":
+        return now
+    if word == "recent":
+        return now - 600
+    if word == "boot":
+        if boot_time is None:
+            raise ValueError("the boot time is unknown on this host")
+        return boot_time
+    if word == "today":
+        return _local_midnight(now)
+    if word == "yesterday":
+        return _local_midnight(now, 1)
+    if word == "week-ago":
+        return _local_midnight(now, 7)
+    if word == "this-week":
+        # Day 0 of the week in the C locale is Sunday.
+        weekday = (datetime.datetime.fromtimestamp(now).weekday() + 1) % 7
+        return _local_midnight(now, weekday)
+    if word in ("this-month", "this-year"):
+        day = datetime.datetime.fromtimestamp(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        if word == "this-year":
+            day = day.replace(month=1)
+        return time.mktime(day.timetuple())
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+    except ValueError:
+        raise ValueError("bad time %r: use an ISO 8601 time or one of %s" % (value, ", ".join(_TIME_WORDS)))
+    if moment.tzinfo is None:
+        return time.mktime(moment.timetuple()) + moment.microsecond / 1e6
+    return calendar.timegm(moment.utctimetuple()) + moment.microsecond / 1e6

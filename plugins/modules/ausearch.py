@@ -1,0 +1,376 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) fleetaudit maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: ausearch
+short_description: Search the audit log and bring matching events back as structured data
+version_added: 1.0.0
+description:
+  - Searches the Linux audit log set (the live log that C(auditd.conf) names and its rotated
+    C(.1), C(.2), ... files), a given log file, or a directory of logs, like C(ausearch), and returns
+    one JSON object per matching event.
+  - Keys match exactly (C(ausearch -k) matches substrings), and the C(CONFIG_CHANGE) events of
+    adding or removing a keyed rule are left out unless C(CONFIG_CHANGE) is in O(message_types).
+  - The log is scanned in bounded memory-mapped windows with a byte pre-filter, never loaded whole,
+    and standard input is never read. Both the RAW and the ENRICHED log formats are understood;
+    hex-encoded values (C(proctitle), C(EXECVE) arguments, paths with spaces) are decoded.
+  - Secrets are redacted on the host before anything is returned; events travel to the controller
+    gzip-compressed, and the same-named action plugin expands them and can write them to O(dest).
+author:
+  - fleetaudit maintainers
+attributes:
+  check_mode:
+    support: full
+    details: In check mode the search runs, but the incremental cursor and O(dest) are not written.
+  diff_mode:
+    support: none
+  action:
+    support: full
+    details: The action plugin expands the events and writes O(dest) on the controller.
+options:
+  keys:
+    description:
+      - Audit rule keys; an event matches when one of its keys equals one of these exactly.
+    type: list
+    elements: str
+    default: []
+  message_types:
+    description:
+      - Record types, as C(ausearch -m) names them (for example V(USER_LOGIN), V(EXECVE)); an event
+        matches when one of its records has one of these types.
+    type: list
+    elements: str
+    default: []
+  start:
+    description:
+      - Events at or after this time. An ISO 8601 time (local time when it has no offset) or one of
+        the C(ausearch) words V(now), V(recent) (10 minutes ago), V(boot), V(today), V(yesterday),
+        V(this-week), V(week-ago), V(this-month), V(this-year).
+    type: str
+  end:
+    description:
+      - Events at or before this time, in the same forms as O(start).
+    type: str
+  success:
+    description:
+      - Only successful (V(true)) or failed (V(false)) events (C(success=) or C(res=) fields).
+    type: bool
+  uid:
+    description:
+      - User id, as a number or a user name of the host.
+    type: str
+  auid:
+    description:
+      - Login user id (audit uid), as a number or a user name of the host.
+    type: str
+  pid:
+    description:
+      - Process id.
+    type: int
+  exe:
+    description:
+      - Full path of the executable, matched exactly.
+    type: str
+  syscall:
+    description:
+      - System calls, by name or by number for the host's architecture.
+    type: list
+    elements: str
+  input:
+    description:
+      - A log file, or a directory whose files (C(NAME), C(NAME.1), ...) are read oldest first.
+      - By default the log set that O(auditd_conf) names, rotated files included.
+    type: path
+  auditd_conf:
+    description:
+      - The auditd configuration that names the default log file (C(log_file)).
+    type: path
+    default: /etc/audit/auditd.conf
+  incremental:
+    description:
+      - Return only events new since the last incremental run of the same O(name) on this host.
+      - The cursor (file inode and offset, last event time and serial) survives log rotation and
+        truncation without losing or repeating events. An event younger than 2 seconds that may
+        still be growing is left for the next run.
+    type: bool
+    default: false
+  name:
+    description:
+      - Name of this search; names the cursor file and the controller file C(<name>.jsonl).
+    type: str
+    default: events
+  cursor_file:
+    description:
+      - Where the incremental cursor is kept on the host (mode 0600, directory 0700).
+      - Defaults to C(/var/lib/fleetaudit/ausearch/<name>.cursor.json).
+    type: path
+  max_events:
+    description:
+      - At most this many events are returned (V(0) for no bound); RV(truncated) says when the
+        bound was hit, and an incremental cursor then resumes at the first event not returned.
+    type: int
+    default: 10000
+  redact:
+    description:
+      - Regular expressions (Python syntax) whose matches are replaced by C([REDACTED]) in every
+        text value (command lines, paths, user messages) before anything leaves the host. When a
+        pattern has a group named C(secret), only that group is replaced.
+    type: list
+    elements: str
+    default: []
+  redact_defaults:
+    description:
+      - Also apply the built-in patterns for obvious secrets (C(--password=...), C(--token X),
+        C(Bearer ...), credentials in URLs).
+    type: bool
+    default: true
+  dest:
+    description:
+      - Controller directory; the action plugin writes C(<dest>/<inventory_hostname>/<name>.jsonl)
+        (one event per line, mode 0600, directories 0700) when its content changed.
+    type: path
+notes:
+  - Reading the system log set needs root (the log is mode 0600 or 0640).
+seealso:
+  - module: fleetaudit.auditd.aureport
+  - name: ausearch(8)
+    description: The audit search tool whose options this module follows.
+    link: https://man7.org/linux/man-pages/man8/ausearch.8.html
+"""
+
+EXAMPLES = r"""
+- name: Docker daemon events of the last 10 minutes
+  fleetaudit.auditd.ausearch:
+    keys: [docker-daemon]
+    start: recent
+  register: docker_events
+
+- name: Failed executions by a given login user, saved on the controller
+  fleetaudit.auditd.ausearch:
+    message_types: [EXECVE]
+    auid: alice
+    success: false
+    name: alice-failed-exec
+    dest: audit-reports/manual
+
+- name: Scheduled run, only what is new since the previous one
+  fleetaudit.auditd.ausearch:
+    keys: [identity, logins]
+    incremental: true
+    name: scheduled
+    redact:
+      - 'PGPASSWORD=(?P<secret>\S+)'
+"""
+
+RETURN = r"""
+events:
+  description:
+    - Matching events in log order (expanded by the action plugin from RV(events_gz)).
+    - Each has C(serial), C(time) (ISO 8601 UTC with milliseconds), C(node), C(keys), C(records)
+      (each with C(type), C(fields), and the ENRICHED log's C(interpreted) fields when present) and a
+      flat C(summary) with C(type), C(syscall), C(success), C(exe), C(comm), C(pid), C(ppid), C(uid),
+      C(auid), C(uid_name), C(auid_name), C(argv), C(cwd) and C(paths).
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - serial: 3570
+      time: "2026-11-26T16:50:59.575Z"
+      node: null
+      keys: [docker-daemon]
+      records: [{type: SYSCALL, fields: {syscall: "257", success: "yes", key: docker-daemon}}]
+      summary: {type: SYSCALL, syscall: openat, success: true, exe: /usr/bin/touch, pid: 1502}
+count:
+  description: Number of events returned.
+  returned: success
+  type: int
+  sample: 2
+count_by_key:
+  description: Number of returned events per key.
+  returned: success
+  type: dict
+  sample: {docker-daemon: 2}
+truncated:
+  description: Whether O(max_events) stopped the search before the end of the log.
+  returned: success
+  type: bool
+  sample: false
+cursor:
+  description: The incremental cursor after this run (saved on the host when O(incremental)).
+  returned: success
+  type: dict
+  sample: {version: 1, path: /var/log/audit/audit.log, inode: 1441793, offset: 8388774, seen: [], last: [1795711859, 583, 3571]}
+cursor_lost:
+  description:
+    - The cursor's file was rotated away or truncated; events were de-duplicated by time and serial.
+  returned: success
+  type: bool
+  sample: false
+scanned_bytes:
+  description: Bytes of log read by this search.
+  returned: success
+  type: int
+  sample: 8388774
+events_bytes:
+  description: Size of the matching events as JSON Lines.
+  returned: success
+  type: int
+  sample: 3297
+transfer_bytes:
+  description: Size of the compressed events sent from the host to the controller.
+  returned: success
+  type: int
+  sample: 745
+events_gz:
+  description: The events as base64 of gzip-compressed JSON Lines; the action plugin replaces it by RV(events).
+  returned: when the module runs without its action plugin
+  type: str
+files:
+  description: Log files read, oldest first.
+  returned: success
+  type: list
+  elements: str
+  sample: [/var/log/audit/audit.log.1, /var/log/audit/audit.log]
+dest_file:
+  description: Controller file the events were written to.
+  returned: when O(dest) is set
+  type: str
+  sample: audit-reports/20261126T165000Z/web1/events.jsonl
+"""
+
+import os
+import pwd
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import (
+    LogSetError,
+    default_log_set,
+    load_cursor,
+    log_file_from_conf,
+    log_set,
+    save_cursor,
+    search,
+)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (
+    DEFAULT_REDACT_PATTERNS,
+    EventFilter,
+    Redactor,
+    parse_time,
+)
+
+CURSOR_DIR = "/var/lib/fleetaudit/ausearch"
+
+
+def _boot_time():
+    try:
+        with open("/proc/stat") as handle:
+            for line in handle:
+                if line.startswith("btime "):
+                    return float(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def _user_id(value):
+    """A user name becomes its uid on this host; numbers and unknown names are kept."""
+    if value is None or value.lstrip("-").isdigit():
+        return value
+    try:
+        return str(pwd.getpwnam(value).pw_uid)
+    except KeyError:
+        return value
+
+
+def _syscalls(module, names):
+    """Names and numbers: RAW logs carry only numbers, ENRICHED logs also the names."""
+    if not names:
+        return None
+    wanted = set(names)
+    ausyscall = module.get_bin_path("ausyscall")
+    for name in names:
+        if name.isdigit() or not ausyscall:
+            continue
+        rc, out, err = module.run_command([ausyscall, name, "--exact"], environ_update={"LC_ALL": "C"})
+        if rc != 0 or not out.strip().isdigit():
+            module.fail_json(msg="unknown system call %r on this host: %s" % (name, (err or out).strip()))
+        wanted.add(out.strip())
+    return wanted
+
+
+def _log_files(params):
+    if params["input"]:
+        return log_set(params["input"])
+    try:
+        with open(params["auditd_conf"]) as handle:
+            conf = handle.read()
+    except OSError as exc:
+        raise LogSetError("cannot read %s: %s" % (params["auditd_conf"], exc.strerror))
+    return default_log_set(log_file_from_conf(conf))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            keys=dict(type="list", elements="str", default=[], no_log=False),
+            message_types=dict(type="list", elements="str", default=[]),
+            start=dict(type="str"),
+            end=dict(type="str"),
+            success=dict(type="bool"),
+            uid=dict(type="str"),
+            auid=dict(type="str"),
+            pid=dict(type="int"),
+            exe=dict(type="str"),
+            syscall=dict(type="list", elements="str"),
+            input=dict(type="path"),
+            auditd_conf=dict(type="path", default="/etc/audit/auditd.conf"),
+            incremental=dict(type="bool", default=False),
+            name=dict(type="str", default="events"),
+            cursor_file=dict(type="path"),
+            max_events=dict(type="int", default=10000),
+            redact=dict(type="list", elements="str", default=[]),
+            redact_defaults=dict(type="bool", default=True),
+            dest=dict(type="path"),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params["max_events"] < 0:
+        module.fail_json(msg="max_events must be 0 (no bound) or more, not %d" % params["max_events"])
+    if "/" in params["name"] or params["name"] in ("", ".", ".."):
+        module.fail_json(msg="name %r must be a plain file name (it names the cursor and the .jsonl file)"
+                         % params["name"])
+    boot = _boot_time()
+    try:
+        start = parse_time(params["start"], boot_time=boot) if params["start"] else None
+        end = parse_time(params["end"], boot_time=boot) if params["end"] else None
+        event_filter = EventFilter(
+            keys=params["keys"], message_types=[t.upper() for t in params["message_types"]],
+            start=start, end=end, success=params["success"], uid=_user_id(params["uid"]),
+            auid=_user_id(params["auid"]), pid=params["pid"], exe=params["exe"],
+            syscall=_syscalls(module, params["syscall"]))
+        redactor = Redactor((list(DEFAULT_REDACT_PATTERNS) if params["redact_defaults"] else [])
+                            + params["redact"])
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+
+    cursor_file = params["cursor_file"] or os.path.join(CURSOR_DIR, params["name"] + ".cursor.json")
+    try:
+        files = _log_files(params)
+        cursor = load_cursor(cursor_file) if params["incremental"] else None
+        result = search(files, event_filter, redactor, cursor=cursor, max_events=params["max_events"])
+        changed = False
+        if params["incremental"] and not module.check_mode:
+            changed = save_cursor(cursor_file, result["cursor"])
+    except (LogSetError, OSError) as exc:
+        module.fail_json(msg="audit log search failed: %s" % exc)
+    module.exit_json(changed=changed, **result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+"""The log set, the scan and the incremental cursor, on recorded audit 3.0.9 logs written into
+temporary log directories (rotation, truncation, interleaving, window boundaries)."""
+
+import os
+import shutil
+
+import pytest
+
+from ansible_collections.fleetaudit.auditd.plugins.module_utils import audit_logs
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import (
+    LogSetError,
+    decode_events,
+    default_log_set,
+    log_file_from_conf,
+    log_set,
+    search,
+)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (
+    DEFAULT_REDACT_PATTERNS,
+    EventFilter,
+    Redactor,
+)
+
+LOGS = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "logs")
+ENRICHED = os.path.join(LOGS, "audit-3.0.9-enriched.log")
+# Serials that `ausearch -if audit-3.0.9-enriched.log -k KEY` finds, less its CONFIG_CHANGE events.
+WATCH_SERIALS = [16773, 16774, 16775, 16776]
+DEL_SERIALS = [16791, 16792]
+LATER = 1795712100.0  # "now" for the searches: after the recorded events
+
+
+def recorded_lines():
+    with open(ENRICHED, "rb") as handle:
+        return handle.read().splitlines(keepends=True)
+
+
+def run(files, cursor=None, now=LATER, max_events=0, **criteria):
+    result = search(files, EventFilter(**criteria), Redactor(DEFAULT_REDACT_PATTERNS), cursor=cursor,
+                    max_events=max_events, now=now)
+    result["events"] = decode_events(result.pop("events_gz"))
+    return result
+
+
+def serials(result):
+    return [event["serial"] for event in result["events"]]
+
+
+@pytest.mark.parametrize("name", ["audit-3.0.9-enriched.log", "audit-3.0.9-raw.log",
+                                  "audit-3.0.9-interleaved.log"])
+def test_key_search_finds_the_same_events_in_every_format(name):
+    result = run(log_set(os.path.join(LOGS, name)), keys=["fa_watch"])
+    assert serials(result) == WATCH_SERIALS
+    assert result["count"] == 4 and result["count_by_key"] == {"fa_watch": 4}
+    by_serial = {e["serial"]: e for e in result["events"]}
+    assert [r["type"] for r in by_serial[16773]["records"]] == ["SYSCALL", "CWD", "PATH", "PATH", "PROCTITLE"]
+    assert [r["type"] for r in by_serial[16774]["records"]] == ["SYSCALL", "CWD", "PATH", "PATH", "PROCTITLE"]
+
+
+def test_second_key_of_a_multi_key_rule_is_found():
+    multi = run(log_set(ENRICHED), keys=["fa_multi"])
+    assert serials(multi) == DEL_SERIALS
+    assert multi["count_by_key"] == {"fa_multi": 2}, "only the keys asked for are counted"
+    assert serials(run(log_set(ENRICHED), keys=["fa_del", "fa_watch"])) == WATCH_SERIALS + DEL_SERIALS
+
+
+def test_rule_changes_only_when_asked_for():
+    result = run(log_set(ENRICHED), keys=["fa_watch"], message_types=["CONFIG_CHANGE"])
+    assert serials(result) == [16771, 16784]
+
+
+def test_message_type_search_and_full_scan_agree():
+    by_type = run(log_set(ENRICHED), message_types=["USER_AUTH", "USER_ACCT"])
+    assert serials(by_type) == [16777, 16778]
+    everything = run(log_set(ENRICHED))
+    assert sorted(serials(everything)) == sorted(set(serials(everything)))
+    assert len(everything["events"]) == 23  # distinct serials in the file
+    failed = run(log_set(ENRICHED), success=False)
+    assert serials(failed) == [16792]
+
+
+def test_small_windows_give_the_same_events(monkeypatch):
+    expected = serials(run(log_set(ENRICHED), keys=["fa_watch", "fa_del"]))
+    full = sorted(serials(run(log_set(ENRICHED))))
+    monkeypatch.setattr(audit_logs, "WINDOW", 700)
+    monkeypatch.setattr(audit_logs, "PENDING_EVENTS", 2)
+    assert serials(run(log_set(ENRICHED), keys=["fa_watch", "fa_del"])) == expected
+    assert sorted(serials(run(log_set(ENRICHED)))) == full
+
+
+def test_no_events_is_a_success_with_count_zero():
+    result = run(log_set(ENRICHED), keys=["no-such-key"])
+    assert result["count"] == 0 and result["events"] == [] and result["truncated"] is False
+
+
+def test_max_events_truncates_and_the_cursor_resumes():
+    files = log_set(ENRICHED)
+    first = run(files, max_events=3, keys=["fa_watch", "fa_del"])
+    assert serials(first) == WATCH_SERIALS[:3] and first["truncated"] is True
+    rest = run(files, cursor=first["cursor"], keys=["fa_watch", "fa_del"])
+    assert serials(rest) == WATCH_SERIALS[3:] + DEL_SERIALS and rest["truncated"] is False
+
+
+def test_missing_path_and_unreadable_file_fail_clearly(tmp_path):
+    with pytest.raises(LogSetError, match="does not exist"):
+        log_set(str(tmp_path / "nope"))
+    with pytest.raises(LogSetError, match="no audit log"):
+        default_log_set(str(tmp_path / "audit.log"))
+    if os.geteuid() != 0:
+        unreadable = tmp_path / "audit.log"
+        unreadable.write_text("x")
+        unreadable.chmod(0)
+        with pytest.raises(LogSetError, match="cannot read audit log"):
+            log_set(str(unreadable))
+
+
+def test_log_file_from_auditd_conf():
+    assert log_file_from_conf("# x\nlog_file = /srv/audit/a.log\nnum_logs = 5\n") == "/srv/audit/a.log"
+    assert log_file_from_conf("num_logs = 5\n") == "/var/log/audit/audit.log"
+
+
+def write(path, lines):
+    with open(path, "ab") as handle:
+        handle.writelines(lines)
+
+
+def rotate(directory, keep=3):
+    """What auditd does: audit.log.N-1 -> audit.log.N, ..., audit.log -> audit.log.1, new audit.log."""
+    base = os.path.join(directory, "audit.log")
+    for index in range(keep - 1, 0, -1):
+        if os.path.exists("%s.%d" % (base, index)):
+            os.rename("%s.%d" % (base, index), "%s.%d" % (base, index + 1))
+    os.rename(base, base + ".1")
+    open(base, "wb").close()
+
+
+def test_default_log_set_orders_rotated_files_oldest_first(tmp_path):
+    lines = recorded_lines()
+    base = str(tmp_path / "audit.log")
+    write(base, lines[:10])
+    rotate(str(tmp_path))
+    write(base, lines[10:20])
+    rotate(str(tmp_path))
+    write(base, lines[20:])
+    assert [os.path.basename(f.path) for f in default_log_set(base)] == ["audit.log.2", "audit.log.1", "audit.log"]
+    assert [os.path.basename(f.path) for f in log_set(str(tmp_path))] == ["audit.log.2", "audit.log.1", "audit.log"]
+    assert serials(run(default_log_set(base), keys=["fa_watch"])) == WATCH_SERIALS
+
+
+def test_incremental_cursor_across_rotations_loses_and_repeats_nothing(tmp_path):
+    lines = recorded_lines()
+    base = str(tmp_path / "audit.log")
+    keys = ["fa_watch", "fa_del"]
+    seen = []
+    # Log written in pieces, with rotations between and during runs.
+    write(base, lines[:12])  # up to the middle of event 16773
+    first = run(default_log_set(base), keys=keys)
+    seen += serials(first)
+    cursor = first["cursor"]
+    write(base, lines[12:20])
+    rotate(str(tmp_path))
+    write(base, lines[20:30])
+    second = run(default_log_set(base), cursor=cursor, keys=keys)
+    assert second["cursor_lost"] is False
+    seen += serials(second)
+    cursor = second["cursor"]
+    nothing = run(default_log_set(base), cursor=cursor, keys=keys)
+    assert nothing["count"] == 0 and nothing["scanned_bytes"] == 0
+    rotate(str(tmp_path))
+    rotate(str(tmp_path))
+    write(base, lines[30:])
+    third = run(default_log_set(base), cursor=cursor, keys=keys)
+    seen += serials(third)
+    assert seen == WATCH_SERIALS + DEL_SERIALS
+
+
+def test_event_cut_by_the_cursor_is_returned_whole_once(tmp_path):
+    lines = recorded_lines()
+    base = str(tmp_path / "audit.log")
+    write(base, lines[:9])  # SYSCALL and CWD of 16773, the rest not written yet
+    young = 1795712050.923 + 1  # the cut event is 1 s old: it may still grow
+    first = run(default_log_set(base), now=young, keys=["fa_watch"])
+    assert first["count"] == 0
+    write(base, lines[9:])
+    second = run(default_log_set(base), cursor=first["cursor"], keys=["fa_watch"])
+    assert serials(second) == WATCH_SERIALS
+    assert len(second["events"][0]["records"]) == 5
+
+
+def test_truncated_log_is_read_again_from_its_start(tmp_path):
+    lines = recorded_lines()
+    base = str(tmp_path / "audit.log")
+    write(base, lines[:17])  # events up to 16774
+    first = run(default_log_set(base), keys=["fa_watch"])
+    assert serials(first) == WATCH_SERIALS[:2]
+    with open(base, "wb") as handle:  # truncated in place, then written on
+        handle.writelines(lines[17:24])
+    second = run(default_log_set(base), cursor=first["cursor"], keys=["fa_watch"])
+    assert second["cursor_lost"] is True
+    assert serials(second) == [16775]
+
+
+def test_cursor_file_rotated_away_falls_back_to_time_and_serial(tmp_path):
+    lines = recorded_lines()
+    base = str(tmp_path / "audit.log")
+    write(base, lines[:17])  # events up to 16774
+    first = run(default_log_set(base), keys=["fa_watch"])
+    os.unlink(base)
+    write(base, lines[12:])  # a new file from the middle of the old one on
+    second = run(default_log_set(base), cursor=first["cursor"], keys=["fa_watch"])
+    assert second["cursor_lost"] is True
+    assert serials(second) == WATCH_SERIALS[2:]
+
+
+def test_cursor_round_trip_on_disk(tmp_path):
+    cursor = run(log_set(ENRICHED), keys=["fa_watch"])["cursor"]
+    path = str(tmp_path / "state" / "events.cursor.json")
+    assert audit_logs.save_cursor(path, cursor) is True
+    assert audit_logs.save_cursor(path, cursor) is False
+    assert audit_logs.load_cursor(path) == cursor
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    assert oct(os.stat(os.path.dirname(path)).st_mode & 0o777) == "0o700"
+    shutil.copy(ENRICHED, path)
+    with pytest.raises(LogSetError, match="cannot read cursor file"):
+        audit_logs.load_cursor(path)
+
+
+def test_transfer_is_compressed():
+    result = run(log_set(ENRICHED))
+    assert 0 < result["transfer_bytes"] < result["events_bytes"]

@@ -1,0 +1,216 @@
+"""Record and event parsing on logs recorded from audit 3.0.9 (ENRICHED, its RAW form, and an
+interleaved copy): hex decoding, grouping, filters, redaction, summary, time words."""
+
+import datetime
+import os
+import time
+
+import pytest
+
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (
+    DEFAULT_REDACT_PATTERNS,
+    REDACTED,
+    AuditParseError,
+    EventFilter,
+    Redactor,
+    build_event,
+    event_keys,
+    iso_time,
+    parse_record,
+    parse_time,
+)
+
+LOGS = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "logs")
+
+
+def lines_of(name):
+    # Not splitlines(): it would also split at the ENRICHED format's 0x1d separator.
+    with open(os.path.join(LOGS, name), encoding="utf-8") as handle:
+        return handle.read().rstrip("\n").split("\n")
+
+
+def records_of(name, serial):
+    return [r for r in map(parse_record, lines_of(name)) if r["serial"] == serial]
+
+
+@pytest.fixture
+def redactor():
+    return Redactor(DEFAULT_REDACT_PATTERNS)
+
+
+def test_header_fields_and_enriched_part():
+    record = parse_record(lines_of("audit-3.0.9-enriched.log")[7])
+    assert (record["type"], record["serial"], record["sec"], record["ms"]) == ("SYSCALL", 16773, 1795712050, 923)
+    assert record["fields"]["comm"] == "touch"
+    assert record["fields"]["key"] == "fa_watch"
+    assert record["fields"]["a0"] == "ffffff9c", "SYSCALL arguments are numbers, never hex-decoded"
+    assert record["interpreted"]["SYSCALL"] == "openat"
+    assert record["interpreted"]["AUID"] == "unset"
+
+
+def test_raw_format_has_no_interpreted_fields():
+    record = parse_record(lines_of("audit-3.0.9-raw.log")[7])
+    assert "interpreted" not in record
+    assert record["fields"]["syscall"] == "257"
+
+
+def test_hex_encoded_path_with_space_is_decoded():
+    paths = [r for r in records_of("audit-3.0.9-enriched.log", 16773) if r["type"] == "PATH"]
+    assert paths[1]["fields"]["name"] == "/tmp/fa5/rec/w.vRJe/a file"
+
+
+def test_hex_encoded_comm_exe_and_execve_arguments():
+    records = records_of("audit-3.0.9-raw.log", 16775)
+    syscall = records[0]["fields"]
+    assert (syscall["comm"], syscall["exe"]) == ("my prog", "/tmp/fa5/rec/w.vRJe/my prog")
+    execve = [r for r in records if r["type"] == "EXECVE"][0]
+    assert execve["argv"] == ["/tmp/fa5/rec/w.vRJe/my prog", "arg with space", "--password=secret",
+                              "--token", "hunter2"]
+
+
+def test_proctitle_is_split_on_nul_bytes():
+    proctitle = [r for r in records_of("audit-3.0.9-enriched.log", 16773) if r["type"] == "PROCTITLE"][0]
+    assert proctitle["argv"] == ["touch", "/tmp/fa5/rec/w.vRJe/a file"]
+    assert proctitle["fields"]["proctitle"] == "touch /tmp/fa5/rec/w.vRJe/a file"
+
+
+def test_long_execve_argument_pieces_are_joined():
+    line = ('type=EXECVE msg=audit(1.002:7): argc=2 a0="cat" a1_len=6 a1[0]=616263 a1[1]=646566')
+    record = parse_record(line)
+    assert record["argv"] == ["cat", "abcdef"]
+    assert record["fields"]["a1"] == "abcdef" and "a1[0]" not in record["fields"]
+
+
+def test_user_space_message_fields_are_flattened():
+    record = records_of("audit-3.0.9-enriched.log", 16777)[0]
+    assert record["type"] == "USER_AUTH"
+    assert record["fields"]["acct"] == "nobody"
+    assert record["fields"]["op"] == "PAM:authentication"
+    assert record["fields"]["res"] == "success"
+
+
+def test_multiple_keys_are_hex_encoded_and_split():
+    records = records_of("audit-3.0.9-enriched.log", 16791)
+    assert event_keys(records) == ["fa_del", "fa_multi"]
+
+
+def test_node_prefix_is_read():
+    record = parse_record('node=web1 type=USER msg=audit(1795712050.983:9): pid=1 msg=\'text=hi res=success\'')
+    assert record["node"] == "web1" and record["fields"]["text"] == "hi"
+
+
+def test_not_a_record_fails():
+    with pytest.raises(AuditParseError):
+        parse_record("----")
+
+
+def test_iso_time_is_utc_with_milliseconds():
+    assert iso_time(1795712050, 7) == "2026-11-26T16:54:10.007Z"
+
+
+def test_event_summary_of_an_execution(redactor):
+    event = build_event(records_of("audit-3.0.9-enriched.log", 16775), redactor)
+    assert event["serial"] == 16775 and event["keys"] == ["fa_watch"]
+    assert event["time"] == "2026-11-26T16:54:10.931Z"
+    summary = event["summary"]
+    assert summary["type"] == "SYSCALL" and summary["syscall"] == "execve"
+    assert summary["success"] is True
+    assert (summary["pid"], summary["ppid"], summary["uid"], summary["auid"]) == (11292, 11277, 0, 4294967295)
+    assert (summary["uid_name"], summary["auid_name"]) == ("root", "unset")
+    assert summary["cwd"] == "/tmp/fa5/rec"
+    assert summary["paths"] == ["/tmp/fa5/rec/w.vRJe/my prog", "/lib64/ld-linux-x86-64.so.2"]
+    assert summary["argv"] == ["/tmp/fa5/rec/w.vRJe/my prog", "arg with space", "--password=" + REDACTED,
+                               "--token", REDACTED]
+
+
+def test_default_redaction_leaves_no_secret_anywhere(redactor):
+    event = build_event(records_of("audit-3.0.9-raw.log", 16775), redactor)
+    text = repr(event)
+    assert "secret" not in text.replace("'secret'", "") and "hunter2" not in text
+    assert "arg with space" in text
+
+
+def test_user_pattern_with_and_without_secret_group():
+    redactor = Redactor([r"PGPASSWORD=(?P<secret>\S+)", r"sk-[a-z0-9]+"])
+    assert redactor.text("PGPASSWORD=abc psql") == "PGPASSWORD=%s psql" % REDACTED
+    assert redactor.text("key sk-abc123 end") == "key %s end" % REDACTED
+
+
+def test_bad_redact_pattern_is_refused():
+    with pytest.raises(ValueError, match="bad redact pattern"):
+        Redactor(["("])
+
+
+def test_syscall_event_summary_in_raw_format_has_numbers(redactor):
+    summary = build_event(records_of("audit-3.0.9-raw.log", 16792), redactor)["summary"]
+    assert summary["syscall"] == "263" and summary["success"] is False and summary["uid_name"] is None
+
+
+def test_user_message_summary_success_from_res(redactor):
+    summary = build_event(records_of("audit-3.0.9-enriched.log", 16777), redactor)["summary"]
+    assert summary["type"] == "USER_AUTH" and summary["success"] is True and summary["exe"] == "/usr/bin/su"
+
+
+def test_key_filter_is_exact_and_drops_rule_changes():
+    keyed = records_of("audit-3.0.9-enriched.log", 16773)
+    rule_added = records_of("audit-3.0.9-enriched.log", 16771)
+    assert EventFilter(keys=["fa_watch"]).matches(keyed)
+    assert not EventFilter(keys=["fa_wat"]).matches(keyed), "no substring match"
+    assert not EventFilter(keys=["fa_watch"]).matches(rule_added)
+    assert EventFilter(keys=["fa_watch"], message_types=["CONFIG_CHANGE"]).matches(rule_added)
+
+
+def test_other_criteria():
+    failed = records_of("audit-3.0.9-raw.log", 16792)
+    enriched = records_of("audit-3.0.9-enriched.log", 16792)
+    assert EventFilter(success=False).matches(failed)
+    assert not EventFilter(success=True).matches(failed)
+    assert EventFilter(pid=15521, exe="/usr/bin/rm", uid="0", auid="4294967295").matches(failed)
+    assert not EventFilter(pid=1).matches(failed)
+    assert EventFilter(syscall=["263"]).matches(failed)
+    assert not EventFilter(syscall=["unlinkat"]).matches(failed), "RAW logs carry only numbers"
+    assert EventFilter(syscall=["unlinkat"], uid="root").matches(enriched)
+    assert EventFilter(message_types=["PATH"]).matches(failed)
+    assert not EventFilter(message_types=["EXECVE"]).matches(failed)
+
+
+def test_time_window():
+    records = records_of("audit-3.0.9-enriched.log", 16773)
+    assert EventFilter(start=1795712050.923).matches(records)
+    assert not EventFilter(start=1795712050.924).matches(records)
+    assert not EventFilter(end=1795712050.9).matches(records)
+
+
+def test_unknown_message_type_fails():
+    with pytest.raises(ValueError, match="unknown message type 'NOPE'"):
+        EventFilter(message_types=["NOPE"])
+    EventFilter(message_types=["UNKNOWN[1334]", "USER_LOGIN"])
+
+
+NOW = time.mktime(datetime.datetime(2026, 11, 26, 16, 54, 10).timetuple())  # a Thursday, local time
+
+
+@pytest.mark.parametrize("word,expected", [
+    ("now", datetime.datetime(2026, 11, 26, 16, 54, 10)),
+    ("recent", datetime.datetime(2026, 11, 26, 16, 44, 10)),
+    ("today", datetime.datetime(2026, 11, 26)),
+    ("yesterday", datetime.datetime(2026, 11, 25)),
+    ("week-ago", datetime.datetime(2026, 11, 19)),
+    ("this-week", datetime.datetime(2026, 11, 22)),
+    ("this-month", datetime.datetime(2026, 11, 1)),
+    ("this-year", datetime.datetime(2026, 1, 1)),
+    ("2026-11-26T10:00:00", datetime.datetime(2026, 11, 26, 10)),
+])
+def test_time_words_in_local_time(word, expected):
+    assert parse_time(word, now=NOW) == time.mktime(expected.timetuple())
+
+
+def test_iso_times_with_offsets_and_boot():
+    assert parse_time("2026-11-26T16:54:10Z") == 1795712050
+    assert parse_time("2026-11-26T17:54:10.5+01:00") == 1795712050.5
+    assert parse_time("boot", boot_time=1234.0) == 1234.0
+
+
+def test_bad_time_fails_with_the_accepted_forms():
+    with pytest.raises(ValueError, match="bad time 'tomorrow'.*this-week"):
+        parse_time("tomorrow")
