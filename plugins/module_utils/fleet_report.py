@@ -109,7 +109,8 @@ def _check_kernel_audit(kernel, policy):
 
 def _drift_evidence(result):
     drift = result.get("drift") or {}
-    return {"missing": list(drift.get("missing") or []), "extra": list(drift.get("extra") or [])}
+    return {"missing": list(drift.get("missing") or []), "extra": list(drift.get("extra") or []),
+            "settings": dict(drift.get("settings") or {}), "reordered": bool(drift.get("reordered"))}
 
 
 def _check_rules_drift(disk_check):
@@ -120,18 +121,32 @@ def _check_rules_drift(disk_check):
         problems.append("%d rule(s) on disk not loaded" % len(evidence["missing"]))
     if evidence["extra"]:
         problems.append("%d kernel rule(s) not on disk" % len(evidence["extra"]))
+    if evidence["settings"]:
+        problems.append("kernel settings differ from the rules on disk: %s" % ", ".join(sorted(evidence["settings"])))
+    if evidence["reordered"]:
+        problems.append("the kernel holds the rules in another order")
     if disk_check.get("rules_changed"):
         problems.append("the compiled rules file is out of date with the rules directory")
+    if not problems and disk_check.get("kernel_changed"):
+        problems.append("the kernel differs from the compiled rules file")
     if problems:
         return _verdict(FAIL, "; ".join(problems), evidence)
     return _verdict(PASS, "%s rule(s) loaded, no drift" % evidence["loaded_rules"], evidence)
 
 
 def _check_required_rules(policy_check):
-    missing = _drift_evidence(policy_check)["missing"]
-    evidence = {"missing": missing, "files_differ": bool(policy_check.get("rules_changed"))}
-    if missing:
-        return _verdict(FAIL, "%d required rule(s) not loaded" % len(missing), evidence)
+    drift = _drift_evidence(policy_check)
+    # `enabled` is the kernel_audit check's business.
+    settings = {name: value for name, value in drift["settings"].items() if name != "enabled"}
+    evidence = {"missing": drift["missing"], "settings": settings,
+                "files_differ": bool(policy_check.get("rules_changed"))}
+    problems = []
+    if drift["missing"]:
+        problems.append("%d required rule(s) not loaded" % len(drift["missing"]))
+    if settings:
+        problems.append("kernel settings differ from the policy: %s" % ", ".join(sorted(settings)))
+    if problems:
+        return _verdict(FAIL, "; ".join(problems), evidence)
     return _verdict(PASS, "all required rules are loaded", evidence)
 
 
@@ -229,10 +244,12 @@ def evaluate_host(observed, policy=None):
 
     `observed` keys: `unreachable` (bool) and `msg`; `errors` ({step: message} for reads that
     failed); `info` (auditd_info result); `disk_check` (augenrules `state: checked` on the rules on
-    disk); `policy_check` (the same with the policy's rule files); `mounts` (ansible_facts.mounts).
+    disk); `policy_check` (the same with the policy's rule files); `mounts` (ansible_facts.mounts);
+    `policy` (this host's own policy settings, over the fleet-wide `policy`).
     Returns `{"status": <host status>, "checks": {check id: {status, message, evidence}}}`.
     """
     policy = dict(DEFAULT_POLICY, **(policy or {}))
+    policy.update((observed or {}).get("policy") or {})
     if observed is None:
         return {"status": HOST_ERROR, "checks": _all_checks(ERROR, "no result: the host failed before the checks ran")}
     if observed.get("unreachable"):
@@ -458,9 +475,9 @@ def _findings(report):
                 '<div class="finding" data-check="%s"><h4><span class="badge s-%s">%s</span> %s</h4><p>%s</p>%s</div>'
                 % (_e(" ".join(check_ids)), _e(status), _e(status), _e(", ".join(check_ids)), _e(message),
                    "<pre>%s</pre>" % _e(evidence) if evidence else ""))
-        sections.append('<section class="failure b-%s" data-host="%s"><h3>%s <small>(%s)</small></h3>%s</section>'
-                        % (_e(host["status"]), _e(host["host"]), _e(host["host"]), _e(host["status"]),
-                           "".join(entries)))
+        sections.append(
+            '<section class="failure b-%s" data-host="%s"><h3>%s <small>(%s)</small></h3>%s</section>'
+            % (_e(host["status"]), _e(host["host"]), _e(host["host"]), _e(host["status"]), "".join(entries)))
     return "\n".join(sections) or "<p>No findings: every host is compliant.</p>"
 
 
@@ -473,8 +490,8 @@ def render_html(report):
         "<title>fleetaudit compliance %s</title>" % _e(report.get("run_id") or ""),
         "<style>%s</style></head><body>" % _style(),
         "<h1>Audit compliance</h1>",
-        '<p class="generated">Run %s, generated %s</p>' % (_e(report.get("run_id") or "-"),
-                                                          _e(report.get("generated") or "-")),
+        '<p class="generated">Run %s, generated %s</p>'
+        % (_e(report.get("run_id") or "-"), _e(report.get("generated") or "-")),
         '<p class="summary%s" id="summary">%s</p>' % (" ok" if ok else "", _e(summary_counts(report))),
         "<h2>Hosts</h2>",
         _host_table(report),

@@ -36,7 +36,8 @@ options:
         (a dict of step to message) for reads that failed; otherwise C(info) (the result of
         M(fleetaudit.auditd.auditd_info)), C(disk_check) (the result of M(fleetaudit.auditd.augenrules)
         with O(fleetaudit.auditd.augenrules#module:state=checked) on the rules on disk), C(policy_check)
-        (the same with the policy's rule files) and C(mounts) (C(ansible_facts.mounts)).
+        (the same with the policy's rule files), C(mounts) (C(ansible_facts.mounts)) and C(policy)
+        (this host's own O(policy) settings, which go over the fleet-wide ones).
       - A host whose value is null is reported as V(error) (it failed before its checks ran).
     type: dict
     required: true

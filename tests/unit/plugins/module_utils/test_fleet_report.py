@@ -73,6 +73,28 @@ def test_kernel_rule_added_out_of_band_fails_drift_with_the_rule_as_evidence():
     assert "1 kernel rule(s) not on disk" in drift["message"]
 
 
+def test_kernel_settings_or_order_differing_from_disk_is_drift():
+    observed = healthy()
+    observed["disk_check"]["drift"]["settings"] = {"backlog_limit": {"expected": 8192, "actual": 64}}
+    check = verdict(observed)["checks"]["rules_drift"]
+    assert check["status"] == fr.FAIL and "backlog_limit" in check["message"]
+    assert check["evidence"]["settings"] == {"backlog_limit": {"expected": 8192, "actual": 64}}
+    observed = healthy()
+    observed["disk_check"]["drift"]["reordered"] = True
+    assert "another order" in verdict(observed)["checks"]["rules_drift"]["message"]
+
+
+def test_policy_settings_not_in_the_kernel_fail_required_rules_but_enabled_is_left_to_kernel_audit():
+    observed = healthy()
+    observed["policy_check"]["drift"]["settings"] = {"failure": {"expected": 2, "actual": 1},
+                                                     "enabled": {"expected": 2, "actual": 1}}
+    check = verdict(observed)["checks"]["required_rules"]
+    assert check["status"] == fr.FAIL
+    assert check["evidence"]["settings"] == {"failure": {"expected": 2, "actual": 1}}
+    del observed["policy_check"]["drift"]["settings"]["failure"]
+    assert verdict(observed)["checks"]["required_rules"]["status"] == fr.PASS
+
+
 def test_stale_compiled_file_is_drift():
     observed = healthy()
     observed["disk_check"]["rules_changed"] = True
@@ -122,6 +144,15 @@ def test_kernel_audit_enabled_and_immutable_policy(enabled, immutable_policy, ex
     check = verdict(observed, {"immutable": immutable_policy})["checks"]["kernel_audit"]
     assert check["status"] == expected
     assert check["evidence"]["enabled"] == enabled
+
+
+def test_host_policy_goes_over_the_fleet_policy():
+    observed = healthy()
+    observed["policy"] = {"immutable": True}
+    assert verdict(observed, {"immutable": False})["checks"]["kernel_audit"]["status"] == fr.FAIL
+    observed["policy"] = {}
+    assert verdict(observed, {"immutable": True})["checks"]["kernel_audit"]["status"] == fr.FAIL
+    assert verdict(observed, {"immutable": False})["checks"]["kernel_audit"]["status"] == fr.PASS
 
 
 def test_immutable_kernel_with_pending_rules_fails_with_the_pending_rules():
