@@ -10,10 +10,12 @@ set -euo pipefail
 engine_answers() { docker info >/dev/null 2>&1; }
 
 engine_answers && exit 0
-command -v dockerd >/dev/null && command -v docker >/dev/null || ensure_packages docker.io
+if ! command -v dockerd >/dev/null || ! command -v docker >/dev/null; then
+  ensure_packages docker.io
+fi
+engine_log="$IMAGE_CACHE/dockerd.log"
 if ! pgrep -x dockerd >/dev/null; then
   mkdir -p "$IMAGE_CACHE"
-  engine_log="$IMAGE_CACHE/dockerd.log"
   log "starting dockerd (log: $engine_log)"
   # setsid: the engine outlives this script and the lane that started it.
   setsid dockerd --bridge=none --iptables=false >>"$engine_log" 2>&1 </dev/null &
@@ -22,4 +24,4 @@ for _ in $(seq 120); do
   engine_answers && exit 0
   sleep 0.5
 done
-die "the Docker engine did not answer within 60 s (see ${engine_log:-the running dockerd's log})"
+die "the Docker engine did not answer within 60 s (see $engine_log if this script started it)"
