@@ -20,7 +20,10 @@ display = Display()
 
 ARGUMENT_SPEC = {
     "results": {"type": "dict", "required": True},
-    "policy": {"type": "dict", "default": {}},
+    # The policy's options, types and defaults are the report writer's own.
+    "policy": {"type": "dict", "default": {}, "options": {
+        name: {"type": type(default).__name__, "default": default}
+        for name, default in fleet_report.DEFAULT_POLICY.items()}},
     "report_dir": {"type": "path", "default": "audit-reports"},
     "keep": {"type": "int", "default": 0},
     "gather_file": {"type": "path"},
@@ -37,10 +40,6 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         if args["keep"] < 0:
             raise AnsibleActionFail("keep must be 0 (keep every run) or a positive number, got %d" % args["keep"])
-        unknown = sorted(set(args["policy"]) - set(fleet_report.DEFAULT_POLICY))
-        if unknown:
-            raise AnsibleActionFail("unknown policy setting(s): %s; known: %s"
-                                    % (", ".join(unknown), ", ".join(sorted(fleet_report.DEFAULT_POLICY))))
 
         # Relative to the directory ansible-playbook runs from, as users expect of a report path.
         report_dir = os.path.abspath(args["report_dir"])

@@ -77,15 +77,25 @@ def _check_installed(info):
     return _verdict(PASS, "auditd %s" % info["version"], {"version": info["version"]})
 
 
+# `systemctl is-enabled` answers that mean auditd starts at boot.
+_BOOT_ENABLED = frozenset(("enabled", "enabled-runtime", "static", "generated", "indirect", "alias"))
+
+
+def _starts_at_boot(value):
+    """True, False, or None where the host has no service manager that knows (no systemd)."""
+    if value is None or isinstance(value, bool):
+        return value
+    return str(value) in _BOOT_ENABLED
+
+
 def _check_service(info):
     service = info.get("service") or {}
-    evidence = {key: service.get(key) for key in ("running", "enabled", "pid", "state")
+    evidence = {key: service.get(key) for key in ("running", "pid", "manager", "active", "enabled")
                 if service.get(key) is not None}
     problems = []
     if not service.get("running"):
         problems.append("not running")
-    # None: the host has no service manager that knows about boot-time enablement.
-    if service.get("enabled") is False:
+    if _starts_at_boot(service.get("enabled")) is False:
         problems.append("not enabled at boot")
     if problems:
         return _verdict(FAIL, "auditd is " + " and ".join(problems), evidence)
@@ -189,7 +199,8 @@ def space_left_bytes(value, total_bytes):
 
 def _check_log_space(info, mounts, policy):
     conf = info.get("conf") or {}
-    log_file = info.get("log_file") or conf.get("log_file") or "/var/log/audit/audit.log"
+    log = info.get("log_file") or {}
+    log_file = log.get("path") or conf.get("log_file") or "/var/log/audit/audit.log"
     mount = mount_of(log_file, mounts)
     if mount is None or mount.get("size_available") is None:
         return _verdict(ERROR, "no mount information for %s" % log_file, {"log_file": log_file})
@@ -197,7 +208,7 @@ def _check_log_space(info, mounts, policy):
     threshold = space_left_bytes(conf.get("space_left", "75"), total)
     evidence = {"log_file": log_file, "mount": mount["mount"], "free_mb": free // _MB,
                 "total_mb": total // _MB, "space_left": conf.get("space_left", "75"),
-                "space_left_action": conf.get("space_left_action"), "log_size": info.get("log_size")}
+                "space_left_action": conf.get("space_left_action"), "log_size": log.get("size")}
     if threshold is None:
         return _verdict(FAIL, "space_left %r is not a size" % conf.get("space_left"), evidence)
     if free <= threshold:
@@ -269,7 +280,11 @@ def evaluate_host(observed, policy=None):
         "auditd_conf": _check_auditd_conf(info, policy),
     }
     kernel_available = disk_check.get("kernel_available", info.get("kernel_available", True))
-    if not kernel_available:
+    if kernel_available and "kernel_available" not in disk_check:
+        # augenrules did not run (auditd missing, or the step was skipped): nothing to judge by.
+        checks.update({check_id: _verdict(ERROR, "not checked: the rules were not compared with the kernel")
+                       for check_id in KERNEL_CHECKS})
+    elif not kernel_available:
         reason = (disk_check.get("kernel_unavailable_reason") or info.get("kernel_unavailable_reason")
                   or "unknown reason")
         checks.update({check_id: _kernel_unknown(reason) for check_id in KERNEL_CHECKS})

@@ -27,7 +27,7 @@ description:
     kernel ones are V(unknown)), V(unreachable) or V(error)."
   - The task never fails because of what it finds; it returns RV(noncompliant) so a play can decide.
 author:
-  - fleetaudit maintainers
+  - fleetaudit maintainers (@fleetaudit)
 options:
   results:
     description:
@@ -43,15 +43,30 @@ options:
     required: true
   policy:
     description:
-      - What compliant means beyond the rules.
-      - "Known keys: C(immutable) (bool, default V(false)): require kernel audit in immutable mode;
-        C(auditd_conf) (dict, default V({})): settings C(auditd.conf) must have, compared without case;
-        C(max_lost_events) (int, default V(0)): most lost events tolerated;
-        C(backlog_threshold_percent) (int, default V(80)): backlog at or above this share of
-        C(backlog_limit) fails; C(space_left_margin_percent) (int, default V(50)): free space on the log
-        partition must exceed C(space_left) by this share."
+      - What compliant means beyond the rules, for every host; a host's own C(policy) in O(results) goes over it.
     type: dict
     default: {}
+    suboptions:
+      immutable:
+        description: Require kernel audit in immutable mode (C(enabled 2)).
+        type: bool
+        default: false
+      auditd_conf:
+        description: Settings C(auditd.conf) must have; names and values are compared without case.
+        type: dict
+        default: {}
+      max_lost_events:
+        description: Most events the kernel may have lost (C(auditctl -s) C(lost), counted since boot).
+        type: int
+        default: 0
+      backlog_threshold_percent:
+        description: The backlog fails the check at or above this share of C(backlog_limit).
+        type: int
+        default: 80
+      space_left_margin_percent:
+        description: Free space on the log partition must exceed C(space_left) by this share.
+        type: int
+        default: 50
   report_dir:
     description:
       - Controller directory that holds one directory per run and the C(latest) link.
@@ -139,13 +154,13 @@ hosts_by_status:
 run_dir:
   description: The run directory written (in check mode, the one that would be written).
   returned: always
-  type: path
+  type: str
   sample: /home/ops/audit-reports/compliance-20261126T170102Z
 files:
   description: The report files written.
   returned: when not in check mode
   type: list
-  elements: path
+  elements: str
   sample:
     - /home/ops/audit-reports/compliance-20261126T170102Z/fleet.html
     - /home/ops/audit-reports/compliance-20261126T170102Z/fleet.json
@@ -154,9 +169,9 @@ pruned:
   description: Older run directories removed because of O(keep).
   returned: always
   type: list
-  elements: path
+  elements: str
 gather_file:
   description: The gather step's file the events chart was drawn from, or null.
   returned: always
-  type: path
+  type: str
 """

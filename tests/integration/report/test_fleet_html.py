@@ -112,7 +112,8 @@ def png_pixels(path):
 def healthy():
     return {
         "info": {"installed": True, "version": "3.0.9", "service": {"running": True, "enabled": True, "pid": 9},
-                 "status": {"lost": 0, "backlog": 0, "backlog_limit": 8192}, "log_file": "/var/log/audit/audit.log",
+                 "status": {"lost": 0, "backlog": 0, "backlog_limit": 8192},
+                 "log_file": {"path": "/var/log/audit/audit.log", "exists": True, "size": 4096},
                  "conf": {"space_left": "75"}},
         "disk_check": {"kernel_available": True, "enabled": 1, "drift": {"missing": [], "extra": []}, "loaded_rules": 4},
         "policy_check": {"kernel_available": True, "drift": {"missing": [], "extra": []}},

@@ -25,12 +25,11 @@ def healthy():
         "info": {
             "installed": True,
             "version": "3.0.9",
-            "service": {"running": True, "enabled": True, "pid": 812, "state": "running"},
+            "service": {"running": True, "pid": 812, "manager": "systemd", "active": "active", "enabled": "enabled"},
             "status": {"enabled": 1, "failure": 1, "pid": 812, "rate_limit": 0, "backlog_limit": 8192,
                        "lost": 0, "backlog": 3, "backlog_wait_time": 60000},
             "kernel_available": True,
-            "log_file": "/var/log/audit/audit.log",
-            "log_size": 123456,
+            "log_file": {"path": "/var/log/audit/audit.log", "exists": True, "size": 123456},
             "conf": {"log_file": "/var/log/audit/audit.log", "log_format": "ENRICHED", "space_left": "75",
                      "space_left_action": "SYSLOG", "max_log_file": "8"},
         },
@@ -112,8 +111,9 @@ def test_required_rule_missing_from_kernel_fails_required_rules():
 
 
 @pytest.mark.parametrize("service, expected", [
-    ({"running": False, "enabled": True}, "auditd is not running"),
-    ({"running": True, "enabled": False}, "auditd is not enabled at boot"),
+    ({"running": False, "enabled": "enabled"}, "auditd is not running"),
+    ({"running": True, "enabled": "disabled"}, "auditd is not enabled at boot"),
+    ({"running": True, "enabled": "masked"}, "auditd is not enabled at boot"),
     ({"running": False, "enabled": False}, "auditd is not running and not enabled at boot"),
 ])
 def test_service_problems_are_named(service, expected):
@@ -123,10 +123,19 @@ def test_service_problems_are_named(service, expected):
     assert (check["status"], check["message"]) == (fr.FAIL, expected)
 
 
-def test_service_without_boot_enablement_information_passes_when_running():
+@pytest.mark.parametrize("enabled", [None, True, "static", "enabled-runtime"])
+def test_service_running_and_enabled_or_without_a_service_manager_passes(enabled):
     observed = healthy()
-    observed["info"]["service"] = {"running": True, "enabled": None, "pid": 5}
+    observed["info"]["service"] = {"running": True, "enabled": enabled, "pid": 5, "manager": "none"}
     assert verdict(observed)["checks"]["service"]["status"] == fr.PASS
+
+
+def test_kernel_checks_without_an_augenrules_result_are_errors_not_passes():
+    observed = healthy()
+    observed["disk_check"] = {"skipped": True}
+    result = verdict(observed)
+    assert {c for c, s in statuses(result).items() if s == fr.ERROR} == fr.KERNEL_CHECKS
+    assert result["status"] == fr.NONCOMPLIANT
 
 
 def test_not_installed_fails():
@@ -219,6 +228,7 @@ def test_log_space_against_space_left(free_mb, space_left, expected):
     check = verdict(observed)["checks"]["log_space"]
     assert check["status"] == expected, check["message"]
     assert check["evidence"]["mount"] == "/var/log/audit"
+    assert check["evidence"]["log_size"] == 123456
 
 
 def test_log_space_without_mount_facts_is_an_error_not_a_pass():
@@ -369,8 +379,8 @@ def test_write_run_creates_private_files_and_a_latest_link(tmp_path):
 
 
 def test_write_run_same_second_gets_its_own_directory(tmp_path):
-    first, _ = fr.write_run(str(tmp_path), "20261126T170000Z", {"a": "1"})
-    second, _ = fr.write_run(str(tmp_path), "20261126T170000Z", {"a": "2"})
+    first = fr.write_run(str(tmp_path), "20261126T170000Z", {"a": "1"})[0]
+    second = fr.write_run(str(tmp_path), "20261126T170000Z", {"a": "2"})[0]
     assert second == first + "-2"
     assert os.readlink(str(tmp_path / "latest")) == os.path.basename(second)
 

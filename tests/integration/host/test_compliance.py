@@ -1,0 +1,228 @@
+"""Compliance playbook on this machine's real kernel: verdicts, report files, exit status, schedule.
+
+The auditd role first puts the machine under a small policy; the compliance playbook then checks
+that same policy read-only. Each test breaks one thing for real (a rule added with auditctl, a
+required rule removed from disk and kernel, auditd stopped, an unreachable host) and puts it back.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import HOST_PYTHON, RULES_DIR, RULES_FILE, auditctl, kernel_rules, run_module, snapshot_dir
+
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+CONF = "/etc/audit/auditd.conf"
+CHECKS = ["installed", "service", "kernel_audit", "rules_drift", "required_rules", "events_lost", "log_space",
+          "auditd_conf"]
+POLICY = {
+    "auditd_rule_bundles": ["base"],
+    "auditd_rules": [{"watch": "/etc/hosts", "perms": "wa", "key": "fa-compliance"}],
+    "auditd_conf": {"num_logs": 6},
+}
+LOCAL_RULES = os.path.join(RULES_DIR, "70-fleetaudit-local.rules")
+# Root already, and no sudo on this machine: the playbooks' `become` is switched off per host.
+INVENTORY = "localhost ansible_connection=local ansible_become=false ansible_python_interpreter=%s\n" % HOST_PYTHON
+
+
+def write_vars(tmp_path, **extra):
+    path = tmp_path / "policy.json"
+    # The kernel's `lost` counter runs since boot and other lanes share this kernel: tolerate what
+    # was lost before this run, so the check fails only on events lost from here on.
+    lost = int(subprocess.run(["auditctl", "-s"], capture_output=True, text=True, check=True)
+               .stdout.split("lost ")[1].split()[0])
+    path.write_text(json.dumps(dict(POLICY, compliance_max_lost_events=lost, **extra)))
+    return path
+
+
+def comply(tmp_path, *args, inventory=INVENTORY, **extra_vars):
+    """Runs `ansible-playbook fleetaudit.auditd.compliance` from tmp_path; returns (process, report)."""
+    (tmp_path / "inventory.ini").write_text(inventory)
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", "inventory.ini", "-e", "@%s" % write_vars(tmp_path, **extra_vars),
+         "fleetaudit.auditd.compliance", *args],
+        cwd=str(tmp_path), capture_output=True, text=True, check=False)
+    latest = tmp_path / "audit-reports" / "latest" / "fleet.json"
+    report = json.loads(latest.read_text()) if latest.exists() else None
+    return proc, report
+
+
+def checks_of(report, host="localhost"):
+    entry = next(item for item in report["hosts"] if item["host"] == host)
+    return entry["status"], {name: check["status"] for name, check in entry["checks"].items()}, entry["checks"]
+
+
+def failing(report, host="localhost"):
+    return sorted(name for name, status in checks_of(report, host)[1].items() if status != "pass")
+
+
+def state_on_host():
+    """Everything a read-only run must leave alone."""
+    with open(CONF, "rb") as handle:
+        conf = handle.read()
+    with open(RULES_FILE, "rb") as handle:
+        compiled = handle.read()
+    return snapshot_dir(RULES_DIR), compiled, conf, kernel_rules()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def policy_applied(tmp_path_factory):
+    """This machine configured by the auditd role with POLICY; auditd.conf and the daemon put back after."""
+    backup = CONF + ".fa-compliance-test"
+    shutil.copy2(CONF, backup)
+    work = tmp_path_factory.mktemp("site")
+    (work / "inventory.ini").write_text(INVENTORY)
+    (work / "policy.json").write_text(json.dumps(POLICY))
+    proc = subprocess.run(["ansible-playbook", "-i", "inventory.ini", "-e", "@policy.json", "fleetaudit.auditd.site"],
+                          cwd=str(work), capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    yield
+    shutil.move(backup, CONF)
+    run_module("auditd_service", {"state": "restarted"})
+
+
+def test_compliant_host_is_all_green_and_nothing_changes(tmp_path):
+    before = state_on_host()
+    proc, report = comply(tmp_path)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert state_on_host() == before
+    status, statuses, checks = checks_of(report)
+    assert (status, statuses) == ("compliant", dict.fromkeys(CHECKS, "pass")), checks
+    assert report["summary"]["compliant"] == 1
+    assert checks["required_rules"]["evidence"]["missing"] == []
+    run_dir = tmp_path / "audit-reports" / os.readlink(str(tmp_path / "audit-reports" / "latest"))
+    assert sorted(os.listdir(str(run_dir))) == ["fleet.html", "fleet.json", "junit.xml"]
+    junit = ET.parse(str(run_dir / "junit.xml")).getroot()
+    assert [case.get("name") for case in junit.iter("testcase")] == CHECKS
+    assert (junit.get("failures"), junit.get("errors")) == ("0", "0")
+    assert '<tr class="host-row" data-host="localhost" data-status="compliant">' in (run_dir / "fleet.html").read_text()
+
+
+def test_check_mode_writes_no_report(tmp_path):
+    proc, report = comply(tmp_path, "--check")
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert report is None and not (tmp_path / "audit-reports").exists()
+    assert "1 host(s): 1 compliant" in proc.stdout
+
+
+def test_rule_added_with_auditctl_fails_drift_with_the_rule_as_evidence(tmp_path):
+    auditctl("-w", "/etc/fa-compliance-oob", "-p", "wa", "-k", "fa-oob")
+    try:
+        before = state_on_host()
+        proc, report = comply(tmp_path)
+        assert state_on_host() == before
+    finally:
+        auditctl("-W", "/etc/fa-compliance-oob", "-p", "wa", "-k", "fa-oob")
+    assert proc.returncode != 0
+    assert "localhost (rules_drift)" in proc.stdout
+    assert failing(report) == ["rules_drift"]
+    evidence = checks_of(report)[2]["rules_drift"]["evidence"]
+    assert [rule for rule in evidence["extra"] if "fa-oob" in rule and "/etc/fa-compliance-oob" in rule]
+    assert evidence["missing"] == []
+
+
+def test_removed_required_rule_fails_required_rules(tmp_path):
+    """Gone from disk and kernel alike: no drift, but the policy's rule is missing."""
+    saved = open(LOCAL_RULES).read()
+    os.unlink(LOCAL_RULES)
+    try:
+        subprocess.run(["augenrules", "--load"], capture_output=True, check=True)
+        assert not [rule for rule in kernel_rules() if "fa-compliance" in rule]
+        proc, report = comply(tmp_path)
+    finally:
+        with open(LOCAL_RULES, "w") as handle:
+            handle.write(saved)
+        os.chmod(LOCAL_RULES, 0o640)
+        subprocess.run(["augenrules", "--load"], capture_output=True, check=True)
+    assert proc.returncode != 0
+    assert "localhost (required_rules)" in proc.stdout
+    assert failing(report) == ["required_rules"]
+    missing = checks_of(report)[2]["required_rules"]["evidence"]["missing"]
+    assert len(missing) == 1 and "/etc/hosts" in missing[0] and "fa-compliance" in missing[0]
+
+
+def test_stopped_auditd_fails_service(tmp_path):
+    pid = int(subprocess.run(["pgrep", "-x", "auditd"], capture_output=True, text=True, check=True).stdout.split()[0])
+    os.kill(pid, signal.SIGTERM)
+    try:
+        for _attempt in range(100):
+            if subprocess.run(["pgrep", "-x", "auditd"], capture_output=True, check=False).returncode:
+                break
+            time.sleep(0.1)
+        proc, report = comply(tmp_path)
+    finally:
+        subprocess.run([os.path.join(REPO_ROOT, "scripts", "ensure-auditd.sh")], check=True)
+    assert proc.returncode != 0
+    assert "localhost (service)" in proc.stdout
+    assert "service" in failing(report)
+    service = checks_of(report)[2]["service"]
+    assert service["evidence"]["running"] is False and "not running" in service["message"]
+
+
+def test_unreachable_host_is_reported_not_hidden(tmp_path):
+    # Port 9 on the loopback: the connection is refused at once, no traffic leaves the machine.
+    inventory = INVENTORY + ("gone.example.test ansible_host=127.0.0.1 ansible_port=9 ansible_connection=ssh "
+                             "ansible_user=nobody ansible_ssh_common_args='-o ConnectTimeout=5'\n")
+    proc, report = comply(tmp_path, inventory=inventory)
+    assert proc.returncode != 0
+    assert "gone.example.test (unreachable)" in proc.stdout
+    assert checks_of(report, "gone.example.test")[0] == "unreachable"
+    assert checks_of(report, "localhost")[0] == "compliant"
+    assert report["summary"] == {"hosts": 2, "compliant": 1, "noncompliant": 0, "no-kernel-audit": 0,
+                                 "unreachable": 1, "error": 0}
+    proc, report = comply(tmp_path, inventory=inventory, compliance_fail_on_unreachable=False)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert checks_of(report, "gone.example.test")[0] == "unreachable"
+
+
+def test_schedule_installs_a_cron_entry_that_runs_and_keeps_the_last_reports(tmp_path):
+    subprocess.run(["bash", "-c", '. "%s/scripts/env.sh" && ensure_packages cron' % REPO_ROOT], check=True)
+    name = "fleetaudit-compliance-test"
+    (tmp_path / "inventory.ini").write_text(INVENTORY)
+    settings = {
+        "compliance_schedule_name": name,
+        "compliance_schedule_method": "cron",
+        "compliance_schedule_inventory": str(tmp_path / "inventory.ini"),
+        "compliance_schedule_report_dir": str(tmp_path / "reports"),
+        "compliance_schedule_log_dir": str(tmp_path / "logs"),
+        "compliance_schedule_script": str(tmp_path / "run-compliance"),
+        "compliance_schedule_keep": 2,
+        "compliance_schedule_cron": {"minute": "40", "hour": "4"},
+        "compliance_schedule_extra_args": ["-e", "@%s" % write_vars(tmp_path)],
+        "compliance_schedule_environment": {key: os.environ[key] for key in ("ANSIBLE_COLLECTIONS_PATH", "PATH")},
+    }
+    (tmp_path / "schedule.json").write_text(json.dumps(settings))
+    cron_file = "/etc/cron.d/" + name
+
+    def schedule(*extra):
+        proc = subprocess.run(["ansible-playbook", "-i", "localhost,", "-e", "@schedule.json", *extra,
+                               "-e", "ansible_python_interpreter=" + HOST_PYTHON, "fleetaudit.auditd.schedule"],
+                              cwd=str(tmp_path), capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+        return proc
+
+    try:
+        schedule()
+        entry = open(cron_file).read()
+        assert "40 4 * * * root %s" % settings["compliance_schedule_script"] in entry
+        assert "changed=0" in schedule().stdout.split("PLAY RECAP")[1]
+        for _run in range(3):
+            run = subprocess.run([settings["compliance_schedule_script"]], capture_output=True, text=True, check=False)
+            assert run.returncode == 0, run.stdout + open(str(tmp_path / "logs" / "latest.log")).read()[-3000:]
+            assert "1 host(s): 1 compliant" in run.stdout
+            time.sleep(1)  # runs are named by the second
+        reports = sorted(os.listdir(str(tmp_path / "reports")))
+        assert len(reports) == 3 and reports[-1] == "latest"
+        assert all(entry.startswith("compliance-") for entry in reports[:2])
+        logs = sorted(os.listdir(str(tmp_path / "logs")))
+        assert len(logs) == 3 and logs[-1] == "latest.log"
+    finally:
+        schedule("-e", "compliance_schedule_state=absent")
+    assert not os.path.exists(cron_file)
+    assert not os.path.exists(settings["compliance_schedule_script"])
