@@ -30,7 +30,7 @@ DEFAULT_LOG_FILE = "/var/log/audit/audit.log"
 CURSOR_VERSION = 1
 # Records of one event sit close together in the log even when events interleave; these bound how
 # far from a matching line the other records of its event are looked for.
-GATHER_BEFORE = 16 * 1024
+GATHER_BEFORE = 4 * 1024
 GATHER_AFTER = 64 * 1024
 WINDOW = 8 * 1024 * 1024
 # auditd's end_of_event_timeout: a syscall event is complete with its PROCTITLE record; one without
@@ -317,8 +317,7 @@ def scan_all(fd, start, end):
         finally:
             window.close()
         offset = pos
-    for event in pending.values():
-        yield event
+    yield from pending.values()
 
 
 def needles_for(event_filter):
@@ -340,7 +339,7 @@ class SearchResult:
 
     def __init__(self, counted_keys=None):
         self._counted_keys = counted_keys
-        self._compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+        self._compressor = zlib.compressobj(1, zlib.DEFLATED, 31)
         self._chunks = []
         self.count = 0
         self.count_by_key = {}

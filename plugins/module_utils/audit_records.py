@@ -95,16 +95,37 @@ def _decode_hex(value):
 
 def _field_value(name, value, record_type):
     """Unquotes a raw value and decodes the hex form of the fields that use it."""
-    if value[:1] == '"' and value[-1:] == '"' and len(value) >= 2:
+    if value[:1] == '"':
         return value[1:-1]
-    if value == _NULL or not _HEX.match(value):
-        return value
-    if name in ENCODED_FIELDS or (record_type == "EXECVE" and _EXECVE_ARG.match(name)):
+    if (name in ENCODED_FIELDS or (record_type == "EXECVE" and name[:1] == "a" and _EXECVE_ARG.match(name))) \
+            and _HEX.match(value):
         return _decode_hex(value)
     return value
 
 
+def _parse_kernel_fields(text, record_type, fields):
+    """Kernel records: no value holds a space or a quote (such values are hex-encoded), so plain
+    splits are exact, and much faster than the general pattern. Raises ValueError on a word
+    without "="."""
+    fields.update(token.split("=", 1) for token in text.replace('"', "").split())
+    for name in ENCODED_FIELDS.intersection(fields) if record_type != "EXECVE" else list(fields):
+        value = fields[name]
+        if (record_type != "EXECVE" or _EXECVE_ARG.match(name)) and _HEX.match(value) \
+                and not _was_quoted(text, name):
+            fields[name] = _decode_hex(value)
+    return fields
+
+
+def _was_quoted(text, name):
+    return text.startswith(name + '="') or (" %s=\"" % name) in text
+
+
 def _parse_fields(text, record_type, fields):
+    if "'" not in text and "{" not in text:
+        try:
+            return _parse_kernel_fields(text, record_type, fields)
+        except ValueError:
+            pass  # a word without "=": the general pattern below skips it
     for name, value in _FIELD.findall(text):
         if name == "msg" and value[:1] == "'":
             # User-space records nest their own fields: flatten them like ausearch does.
@@ -115,6 +136,11 @@ def _parse_fields(text, record_type, fields):
 
 
 def _parse_interpreted(text):
+    if "{" not in text and "'" not in text:
+        try:
+            return dict(token.split("=", 1) for token in text.replace('"', "").split())
+        except ValueError:
+            pass
     fields = {}
     for name, value in _FIELD.findall(text):
         if value[:1] in "\"'" and len(value) >= 2:
@@ -241,6 +267,17 @@ def summarize(records):
     return summary
 
 
+def _free_text_names(record_type, fields):
+    """Fields that can hold user-supplied text: strings the kernel may hex-encode, user-space
+    message text, EXECVE arguments. Numbers, ids and flags cannot hold a secret."""
+    if record_type == "EXECVE":
+        return [name for name in fields if _EXECVE_ARG.match(name)]
+    return [name for name in _FREE_TEXT_FIELDS.intersection(fields) if len(fields[name]) > 3]
+
+
+_FREE_TEXT_FIELDS = ENCODED_FIELDS.union(("text", "msg", "op", "hostname", "addr", "terminal"))
+
+
 class Redactor:
     """Replaces secrets in every string value: the named group `secret` if the pattern has one,
     else the whole match."""
@@ -275,12 +312,13 @@ class Redactor:
         return result
 
     def record(self, record):
-        for section in ("fields", "interpreted"):
-            values = record.get(section)
-            if values:
-                for name, value in values.items():
-                    if isinstance(value, str):
-                        values[name] = self.text(value)
+        fields = record["fields"]
+        names = _free_text_names(record["type"], fields)
+        # One search over the record's free text first: most records hold nothing to redact.
+        blob = "\n".join(fields[name] for name in names)
+        if any(pattern.search(blob) for pattern in self.patterns):
+            for name in names:
+                fields[name] = self.text(fields[name])
         if "argv" in record:
             record["argv"] = self.argv(record["argv"])
             if record["type"] == "EXECVE":

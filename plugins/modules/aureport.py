@@ -15,13 +15,14 @@ description:
     returns the report as structured rows, plus the raw text.
   - Never reads standard input (C(aureport) would, from a pipe); runs in the C locale.
 author:
-  - fleetaudit maintainers
+  - fleetaudit maintainers (@fleetaudit)
 attributes:
   check_mode:
     support: full
-    details: The module only reads; it runs the same in check mode.
+    description: The module only reads; it runs the same in check mode.
   diff_mode:
     support: none
+    description: Nothing to show a difference of.
 options:
   report:
     description:

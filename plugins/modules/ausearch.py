@@ -22,16 +22,17 @@ description:
   - Secrets are redacted on the host before anything is returned; events travel to the controller
     gzip-compressed, and the same-named action plugin expands them and can write them to O(dest).
 author:
-  - fleetaudit maintainers
+  - fleetaudit maintainers (@fleetaudit)
 attributes:
   check_mode:
     support: full
-    details: In check mode the search runs, but the incremental cursor and O(dest) are not written.
+    description: In check mode the search runs, but the incremental cursor and O(dest) are not written.
   diff_mode:
     support: none
+    description: Nothing to show a difference of.
   action:
     support: full
-    details: The action plugin expands the events and writes O(dest) on the controller.
+    description: The action plugin expands the events and writes O(dest) on the controller.
 options:
   keys:
     description:

@@ -56,6 +56,18 @@ def test_key_search_finds_the_same_events_in_every_format(name):
     assert [r["type"] for r in by_serial[16774]["records"]] == ["SYSCALL", "CWD", "PATH", "PATH", "PROCTITLE"]
 
 
+@pytest.mark.parametrize("name", ["audit-4.0.2-enriched.log", "audit-4.0.2-raw.log"])
+def test_audit_4_0_log(name):
+    log = log_set(os.path.join(LOGS, name))
+    assert serials(run(log, keys=["fa_watch"])) == [138, 139, 140]
+    assert serials(run(log, keys=["fa_multi"])) == [141, 142]
+    assert serials(run(log, keys=["fa_watch"], message_types=["CONFIG_CHANGE"])) == [134, 136, 137, 150]
+    executed = run(log, keys=["fa_watch"], message_types=["EXECVE"])["events"][0]["summary"]
+    assert executed["argv"] == ["/tmp/w.nehP/my prog", "arg with space", "--password=[REDACTED]", "--token",
+                                "[REDACTED]"]
+    assert (executed["exe"], executed["cwd"], executed["auid"]) == ("/tmp/w.nehP/my prog", "/root", 0)
+
+
 def test_second_key_of_a_multi_key_rule_is_found():
     multi = run(log_set(ENRICHED), keys=["fa_multi"])
     assert serials(multi) == DEL_SERIALS

@@ -70,3 +70,11 @@ def test_command_line():
     assert command("aureport", "login", start=moment)[2:5] == ["--start", "11/26/26", "16:54:10"]
     with pytest.raises(ValueError, match="unknown report 'nope'"):
         command("aureport", "nope")
+
+
+def test_audit_4_0_reports():
+    assert report("key-summary-4.0.2.txt")["rows"] == [{"total": 7, "key": "fa_watch"}, {"total": 4, "key": "fa_del"},
+                                                       {"total": 4, "key": "fa_multi"}]
+    rows = report("executable-4.0.2.txt")["rows"]
+    assert [row["exe"] for row in rows if row["event"] == 140] == ["/tmp/w.nehP/my prog"]
+    assert report("summary-4.0.2.txt")["values"]["number_of_authentications"] == 1

@@ -1,0 +1,135 @@
+#!/usr/bin/env python
+"""Speed and memory of the ausearch module's host-side search, against the real ausearch, measured
+in one run on the same generated log (ratios, never absolute thresholds).
+
+    benchmarks/ausearch_bench.py [--log PATH] [--events 250000] [--repeat 3]
+
+Prints, best of --repeat runs each:
+- `ausearch -if LOG -k KEY --raw` and `ausearch -if LOG -k KEY -i` wall time, and the module's
+  search (a fresh /usr/bin/python3 process that imports the collection's module_utils, searches,
+  parses, redacts and compresses); the ratios `module / ausearch --raw` (target <= 1) and
+  `ausearch -i / module` (target >= 5);
+- an incremental search with no new events (target < 50 ms);
+- the module process's peak memory (target < 64 MB);
+- bytes sent to the controller for the matching events, compressed, against their JSON size;
+- whether the module found the same events as ausearch (serials).
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import generate_audit_log  # noqa: E402  pylint: disable=wrong-import-position
+
+COLLECTIONS = os.path.normpath(os.path.join(HERE, "..", "..", "..", ".."))
+HOST_PYTHON = "/usr/bin/python3"
+KEY = "bench-docker"
+
+# Runs on the "host": the module's own search code, timed and measured in its own process.
+DRIVER = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import log_set, search, load_cursor, save_cursor, decode_events
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import DEFAULT_REDACT_PATTERNS, EventFilter, Redactor
+log, key, cursor_file = sys.argv[1:4]
+t1 = time.perf_counter()
+cursor = load_cursor(cursor_file) if cursor_file != "-" else None
+result = search(log_set(log), EventFilter(keys=[key]), Redactor(DEFAULT_REDACT_PATTERNS), cursor=cursor, max_events=0)
+t2 = time.perf_counter()
+if cursor_file != "-":
+    save_cursor(cursor_file, result["cursor"])
+peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+serials = sorted(e["serial"] for e in decode_events(result["events_gz"])) if len(sys.argv) > 4 else []
+print(json.dumps({"search_s": t2 - t1, "import_s": t1 - t0, "count": result["count"], "peak_kb": peak_kb,
+                  "transfer_bytes": result["transfer_bytes"], "events_bytes": result["events_bytes"],
+                  "scanned_bytes": result["scanned_bytes"], "serials": serials}))
+"""
+
+
+def timed(cmd, **kwargs):
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, check=False, **kwargs)
+    return time.perf_counter() - start, proc
+
+
+def best(repeat, cmd, **kwargs):
+    """The shortest wall time of `repeat` runs."""
+    return min(timed(cmd, **kwargs)[0] for attempt in range(repeat))
+
+
+def module_search(log, cursor_file="-", with_serials=False):
+    cmd = [HOST_PYTHON, "-c", DRIVER, log, KEY, cursor_file] + (["serials"] if with_serials else [])
+    seconds, proc = timed(cmd, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=COLLECTIONS))
+    if proc.returncode != 0:
+        raise SystemExit("module search failed:\n" + proc.stderr)
+    return seconds, json.loads(proc.stdout)
+
+
+def ausearch_serials(log):
+    proc = subprocess.run(["ausearch", "-if", log, "-k", KEY, "--raw"], capture_output=True, text=True,
+                          check=False, env=dict(os.environ, LC_ALL="C"))
+    serials = set()
+    for line in proc.stdout.split("\n"):
+        match = re.search(r"msg=audit\(\d+\.\d+:(\d+)\)", line)
+        if match and not line.startswith("type=CONFIG_CHANGE"):
+            serials.add(int(match.group(1)))
+    return sorted(serials)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--log", help="generated log to use (made, and kept, when missing)")
+    parser.add_argument("--events", type=int, default=250000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    log = args.log or os.path.join(tempfile.gettempdir(), "fleetaudit-bench-%d.log" % args.events)
+    if not os.path.exists(log):
+        matching = generate_audit_log.generate(log, args.events, KEY, 0.05)
+        print("generated %s: %d events, %d with key %s" % (log, args.events, matching, KEY))
+    size = os.path.getsize(log)
+    env = dict(os.environ, LC_ALL="C")
+    devnull = subprocess.DEVNULL
+    # Warm the page cache so that every contender reads from memory.
+    best(1, ["cat", log], stdout=devnull)
+
+    raw_s = best(args.repeat, ["ausearch", "-if", log, "-k", KEY, "--raw"], stdout=devnull, stderr=devnull, env=env)
+    interp_s = best(args.repeat, ["ausearch", "-if", log, "-k", KEY, "-i"], stdout=devnull, stderr=devnull, env=env)
+    runs = [module_search(log) for attempt in range(args.repeat)]
+    module_s, module = min(runs, key=lambda run: run[0])
+    peak_mb = max(run[1]["peak_kb"] for run in runs) / 1024.0
+
+    with tempfile.TemporaryDirectory() as state:
+        cursor = os.path.join(state, "cursor.json")
+        module_search(log, cursor)  # first incremental run: everything
+        idle = [module_search(log, cursor)[1] for attempt in range(args.repeat)]
+    idle_ms = min(run["search_s"] for run in idle) * 1000
+    assert all(run["count"] == 0 for run in idle), "an incremental run with no new events returned events"
+
+    ours = module_search(log, with_serials=True)[1]["serials"]
+    theirs = ausearch_serials(log)
+
+    print("log: %s, %.0f MB, %d events" % (log, size / 1e6, args.events))
+    print("matching events: module %d, ausearch %d, same serials: %s" % (len(ours), len(theirs), ours == theirs))
+    print("ausearch -k --raw          %7.3f s" % raw_s)
+    print("ausearch -k -i             %7.3f s" % interp_s)
+    print("module search (process)    %7.3f s  (search %.3f s + imports %.3f s)"
+          % (module_s, module["search_s"], module["import_s"]))
+    print("ratio module / ausearch --raw   %.2f   (target <= 1)" % (module_s / raw_s))
+    print("ratio ausearch -i / module      %.1f    (target >= 5)" % (interp_s / module_s))
+    print("incremental, no new events %7.1f ms (target < 50 ms)" % idle_ms)
+    print("peak memory                %7.1f MB (target < 64 MB)" % peak_mb)
+    print("to the controller          %7.0f kB compressed, %.0f kB as JSON Lines (%.1fx smaller)"
+          % (module["transfer_bytes"] / 1e3, module["events_bytes"] / 1e3,
+             module["events_bytes"] / float(module["transfer_bytes"])))
+    return 0 if ours == theirs else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""`ansible-playbook fleetaudit.auditd.gather` on localhost: real events to the controller files,
+compared with the real ausearch; redaction proven on the controller file; check mode writes nothing."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import HOST_PYTHON
+from keyed_events import copy_of_live_log, keyed_serials, watched_events
+
+
+@pytest.fixture(scope="module")
+def watched():
+    yield from watched_events()
+
+
+def gather(cwd, *args):
+    """Runs the collection's playbook from cwd, on localhost, with the given extra arguments."""
+    inventory = os.path.join(cwd, "inventory.ini")
+    with open(inventory, "w") as handle:
+        handle.write("localhost ansible_connection=local ansible_python_interpreter=%s\n" % HOST_PYTHON)
+    proc = subprocess.run(["ansible-playbook", "-i", inventory, "fleetaudit.auditd.gather", *args],
+                          cwd=cwd, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+def mode(path):
+    return oct(os.stat(path).st_mode & 0o777)
+
+
+def test_playbook_brings_exactly_the_keyed_events_back(watched, tmp_path):
+    gather(str(tmp_path), "-e", "audit_keys=" + watched.key, "-e", "fleetaudit_report_dir=reports",
+           "-e", '{"gather_reports": ["key"]}')
+    log = copy_of_live_log(str(tmp_path / "audit.log"))
+    root = tmp_path / "reports"
+    latest = root / "latest"
+    assert latest.is_symlink() and os.readlink(str(latest)).startswith("gather-")
+    events_file = latest / "localhost" / "events.jsonl"
+    lines = events_file.read_text().splitlines()
+    served = sorted(json.loads(line)["serial"] for line in lines)
+    assert served == keyed_serials(watched.key, log)
+    text = events_file.read_text()
+    assert "arg with space" in text
+    assert "--password=[REDACTED]" in text and "secret" not in text.replace("[REDACTED]", "")
+
+    summary = json.loads((latest / "gather.json").read_text())
+    host = summary["hosts"]["localhost"]
+    assert host["status"] == "ok" and host["by_key"] == {watched.key: len(served)}
+    assert host["count"] == len(served) and host["truncated"] is False
+    assert str(events_file.resolve()) in host["files"]
+    assert (latest / "localhost" / "aureport-key.json").is_file()
+    for directory in (root, latest.resolve(), latest.resolve() / "localhost"):
+        assert mode(str(directory)) == "0o700"
+    for path in (events_file, latest / "gather.json", latest / "localhost" / "aureport-key.json"):
+        assert mode(str(path)) == "0o600"
+
+
+def test_check_mode_writes_nothing(watched, tmp_path):
+    proc = gather(str(tmp_path), "--check", "-e", "audit_keys=" + watched.key, "-e", "fleetaudit_report_dir=reports")
+    assert not (tmp_path / "reports").exists(), proc.stdout
