@@ -16,11 +16,12 @@ description:
     role observed on each host into one verdict per check and writes C(fleet.json), C(fleet.html) and
     C(junit.xml) to a new run directory C(compliance-<UTC time>) under O(report_dir), then points the
     C(latest) link at it.
-  - "Checks, in report order: V(installed), V(service) (running, and enabled where the service manager
-    says), V(kernel_audit) (enabled, and immutable when O(policy.immutable)), V(rules_drift) (kernel rules
-    equal the compiled rules on disk), V(required_rules) (every rule the policy renders is loaded),
-    V(events_lost) (lost events, backlog near its limit), V(log_space) (free space on the log partition
-    against C(space_left)), V(auditd_conf) (settings of O(policy.auditd_conf))."
+  - "Checks, in report order: V(installed); V(service) (running, and enabled where the service manager
+    says; V(unknown) when auditd cannot run for want of kernel audit); V(kernel_audit) (enabled, and
+    immutable when O(policy.immutable)); V(rules_drift) (kernel rules and settings equal the compiled
+    rules on disk); V(required_rules) (every rule and setting the policy renders is loaded);
+    V(events_lost) (lost events, backlog near its limit); V(log_space) (free space on the log partition
+    against C(space_left)); V(auditd_conf) (settings of O(policy.auditd_conf))."
   - Each check is V(pass), V(fail), V(unknown) (not decidable because the host has no kernel audit, such as
     a container) or V(error) (the host was unreachable or a read failed).
   - "Each host is V(compliant), V(noncompliant), V(no-kernel-audit) (every check that could run passed, the
@@ -36,7 +37,8 @@ options:
         (a dict of step to message) for reads that failed; otherwise C(info) (the result of
         M(fleetaudit.auditd.auditd_info)), C(disk_check) (the result of M(fleetaudit.auditd.augenrules)
         with O(fleetaudit.auditd.augenrules#module:state=checked) on the rules on disk), C(policy_check)
-        (the same with the policy's rule files), C(mounts) (C(ansible_facts.mounts)) and C(policy)
+        (the same with the policy's rule files), C(df) (the registered result of C(df -P -k) on the log
+        directory) and C(policy)
         (this host's own O(policy) settings, which go over the fleet-wide ones).
       - A host whose value is null is reported as V(error) (it failed before its checks ran).
     type: dict

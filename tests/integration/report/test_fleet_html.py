@@ -117,7 +117,8 @@ def healthy():
                  "conf": {"space_left": "75"}},
         "disk_check": {"kernel_available": True, "enabled": 1, "drift": {"missing": [], "extra": []}, "loaded_rules": 4},
         "policy_check": {"kernel_available": True, "drift": {"missing": [], "extra": []}},
-        "mounts": [{"mount": "/", "size_available": 10 * 1024 ** 3, "size_total": 20 * 1024 ** 3}],
+        "df": {"rc": 0, "stderr": "",
+               "stdout": "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda 20971520 10485760 10485760 50% /\n"},
     }
 
 

@@ -19,6 +19,13 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils import fleet_rep
 GIB = 1024 ** 3
 
 
+def df_result(free, total, mount="/var/log/audit"):
+    """`df -P -k` on the log directory as the role's command task registers it."""
+    stdout = ("Filesystem     1024-blocks     Used Available Capacity Mounted on\n"
+              "/dev/vdb2      %11d %8d %9d      50%% %s\n" % (total // 1024, (total - free) // 1024, free // 1024, mount))
+    return {"rc": 0, "stdout": stdout, "stderr": ""}
+
+
 def healthy():
     """What the compliance role observes on a well-configured Debian 12 host."""
     return {
@@ -38,11 +45,7 @@ def healthy():
                        "drift": {"missing": [], "extra": []}, "loaded_rules": 12},
         "policy_check": {"changed": False, "rules_changed": False, "kernel_available": True,
                          "drift": {"missing": [], "extra": []}, "loaded_rules": 12},
-        "mounts": [
-            {"mount": "/", "size_available": 20 * GIB, "size_total": 40 * GIB},
-            {"mount": "/var/log/audit", "size_available": 2 * GIB, "size_total": 4 * GIB},
-            {"mount": "/var/log/auditx", "size_available": 0, "size_total": 4 * GIB},
-        ],
+        "df": df_result(2 * GIB, 4 * GIB),
     }
 
 
@@ -138,10 +141,13 @@ def test_kernel_checks_without_an_augenrules_result_are_errors_not_passes():
     assert result["status"] == fr.NONCOMPLIANT
 
 
-def test_not_installed_fails():
+def test_not_installed_fails_but_installed_without_a_version_passes():
     observed = healthy()
     observed["info"].update(installed=False, version=None)
     assert verdict(observed)["checks"]["installed"]["status"] == fr.FAIL
+    observed["info"].update(installed=True)  # auditctl -v needs kernel audit in audit 3.0
+    check = verdict(observed)["checks"]["installed"]
+    assert (check["status"], check["message"]) == (fr.PASS, "auditd installed")
 
 
 @pytest.mark.parametrize("enabled, immutable_policy, expected", [
@@ -187,10 +193,21 @@ def test_no_kernel_audit_is_its_own_status_not_compliant_and_not_failed():
     assert report["summary"][fr.NO_KERNEL_AUDIT] == 1 and report["summary"][fr.COMPLIANT] == 0
 
 
+def test_no_kernel_audit_auditd_that_cannot_run_is_unknown_but_one_disabled_at_boot_fails():
+    observed = healthy()
+    observed["disk_check"] = {"kernel_available": False, "kernel_unavailable_reason": "container"}
+    observed["info"]["service"] = {"running": False, "enabled": "enabled", "manager": "systemd"}
+    result = verdict(observed)
+    assert (result["status"], result["checks"]["service"]["status"]) == (fr.NO_KERNEL_AUDIT, fr.UNKNOWN)
+    observed["info"]["service"]["enabled"] = "disabled"
+    result = verdict(observed)
+    assert (result["status"], result["checks"]["service"]["status"]) == (fr.NONCOMPLIANT, fr.FAIL)
+
+
 def test_no_kernel_audit_and_a_real_failure_is_noncompliant():
     observed = healthy()
     observed["disk_check"] = {"kernel_available": False, "kernel_unavailable_reason": "container"}
-    observed["info"]["service"] = {"running": False, "enabled": True}
+    observed["info"]["conf"]["space_left"] = "lots"
     assert verdict(observed)["status"] == fr.NONCOMPLIANT
 
 
@@ -224,27 +241,29 @@ def test_lost_events_and_backlog(status, policy, failing_words):
 def test_log_space_against_space_left(free_mb, space_left, expected):
     observed = healthy()
     observed["info"]["conf"]["space_left"] = space_left
-    observed["mounts"][1]["size_available"] = free_mb * 1024 * 1024
+    observed["df"] = df_result(free_mb * 1024 * 1024, 4 * GIB)
     check = verdict(observed)["checks"]["log_space"]
     assert check["status"] == expected, check["message"]
     assert check["evidence"]["mount"] == "/var/log/audit"
     assert check["evidence"]["log_size"] == 123456
 
 
-def test_log_space_without_mount_facts_is_an_error_not_a_pass():
+def test_log_space_when_df_failed_is_an_error_with_its_message():
     observed = healthy()
-    observed["mounts"] = []
-    assert verdict(observed)["checks"]["log_space"]["status"] == fr.ERROR
+    observed["df"] = {"rc": 1, "stdout": "", "stderr": "df: /var/log/audit: No such file or directory\n"}
+    check = verdict(observed)["checks"]["log_space"]
+    assert check["status"] == fr.ERROR
+    assert check["message"].endswith("No such file or directory")
 
 
-@pytest.mark.parametrize("path, mount", [
-    ("/var/log/audit/audit.log", "/var/log/audit"),
-    ("/var/log/auditx/audit.log", "/var/log/auditx"),
-    ("/var/log/other", "/"),
-    ("/var/log/audit", "/var/log/audit"),
-])
-def test_mount_of_takes_the_longest_whole_component_prefix(path, mount):
-    assert fr.mount_of(path, healthy()["mounts"])["mount"] == mount
+def test_parse_df_of_an_overlay_root_and_a_mount_point_with_spaces():
+    overlay = ("Filesystem     1024-blocks     Used Available Capacity Mounted on\n"
+               "overlay          264212084 32160896  74230016      31% /\n")
+    assert fr.parse_df(overlay) == {"mount": "/", "size_total": 264212084 * 1024, "size_available": 74230016 * 1024}
+    spaced = "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sdb1 100 40 60 40% /srv/audit logs\n"
+    assert fr.parse_df(spaced)["mount"] == "/srv/audit logs"
+    assert fr.parse_df("") is None
+    assert fr.parse_df("Filesystem 1024-blocks Used Available Capacity Mounted on\n") is None
 
 
 def test_auditd_conf_compares_required_settings_without_case():

@@ -1,0 +1,85 @@
+"""Compliance on systemd containers (Debian 12 and 13): no kernel audit is its own status.
+
+The kernel serves audit only to the initial PID namespace, so in a container auditctl is refused
+and auditd cannot start. The containers run with network mode `none`; Ansible reaches them
+through `docker exec`.
+"""
+
+import json
+import subprocess
+import time
+
+import pytest
+
+IMAGES = {"fa-compliance-deb12": "fleetaudit/debian12-systemd:latest",
+          "fa-compliance-deb13": "fleetaudit/debian13-systemd:latest"}
+SYSTEMD_OPTIONS = ["--network", "none", "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined",
+                   "--tmpfs", "/run", "--tmpfs", "/run/lock", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw"]
+POLICY = {"auditd_rule_bundles": ["base", "identity"], "auditd_conf": {"num_logs": 6}}
+KERNEL_CHECKS = {"kernel_audit", "rules_drift", "required_rules", "events_lost"}
+
+
+def docker(*args, check=True):
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check)
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory):
+    """The containers, booted, with the auditd role applied; removed afterwards."""
+    for name, image in IMAGES.items():
+        docker("rm", "-f", name, check=False)
+        docker("run", "-d", "--name", name, "--stop-signal", "SIGRTMIN+3", *SYSTEMD_OPTIONS, image, "/sbin/init")
+    try:
+        for name in IMAGES:
+            for _attempt in range(100):
+                state = docker("exec", name, "systemctl", "is-system-running", check=False).stdout.strip()
+                if state in ("running", "degraded"):
+                    break
+                time.sleep(0.3)
+            assert state in ("running", "degraded"), "%s: systemd did not come up (%s)" % (name, state)
+        work = tmp_path_factory.mktemp("containers")
+        (work / "inventory.ini").write_text("".join(
+            "%s ansible_connection=community.docker.docker ansible_python_interpreter=/usr/bin/python3\n" % name
+            for name in IMAGES))
+        (work / "policy.json").write_text(json.dumps(POLICY))
+        site = subprocess.run(["ansible-playbook", "-i", "inventory.ini", "-e", "@policy.json", "fleetaudit.auditd.site"],
+                              cwd=str(work), capture_output=True, text=True, check=False)
+        assert site.returncode == 0, site.stdout[-4000:] + site.stderr[-2000:]
+        yield work
+    finally:
+        for name in IMAGES:
+            docker("rm", "-f", name, check=False)
+
+
+def test_containers_are_no_kernel_audit_not_compliant_and_not_failed(fleet):
+    proc = subprocess.run(["ansible-playbook", "-i", "inventory.ini", "-e", "@policy.json",
+                           "fleetaudit.auditd.compliance"],
+                          cwd=str(fleet), capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "2 host(s): 0 compliant, 2 no-kernel-audit" in proc.stdout
+    report = json.loads((fleet / "audit-reports" / "latest" / "fleet.json").read_text())
+    assert report["summary"]["no-kernel-audit"] == 2 and report["summary"]["compliant"] == 0
+    for host in report["hosts"]:
+        statuses = {name: check["status"] for name, check in host["checks"].items()}
+        assert host["status"] == "no-kernel-audit", host
+        assert {name for name, status in statuses.items() if status == "unknown"} == KERNEL_CHECKS | {"service"}
+        passed = {name for name, status in statuses.items() if status == "pass"}
+        assert passed == {"installed", "log_space", "auditd_conf"}
+        reason = host["checks"]["rules_drift"]["evidence"]["kernel_unavailable_reason"]
+        assert reason and reason in host["checks"]["rules_drift"]["message"]
+    junit = (fleet / "audit-reports" / "latest" / "junit.xml").read_text()
+    assert junit.count("<skipped ") == 2 * len(KERNEL_CHECKS | {"service"}) and "<failure" not in junit
+
+
+def test_a_container_with_a_wrong_setting_is_noncompliant_despite_no_kernel_audit(fleet):
+    policy = dict(POLICY, auditd_conf={"num_logs": 7})
+    (fleet / "drifted.json").write_text(json.dumps(policy))
+    proc = subprocess.run(["ansible-playbook", "-i", "inventory.ini", "-e", "@drifted.json",
+                           "fleetaudit.auditd.compliance"],
+                          cwd=str(fleet), capture_output=True, text=True, check=False)
+    assert proc.returncode != 0
+    assert "fa-compliance-deb12 (auditd_conf); fa-compliance-deb13 (auditd_conf)" in proc.stdout
+    report = json.loads((fleet / "audit-reports" / "latest" / "fleet.json").read_text())
+    for host in report["hosts"]:
+        assert host["status"] == "noncompliant"
+        assert host["checks"]["auditd_conf"]["evidence"]["mismatches"] == {"num_logs": {"required": 7, "actual": "6"}}
