@@ -28,7 +28,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import generate_audit_log  # noqa: E402  pylint: disable=wrong-import-position
 
-COLLECTIONS = os.path.normpath(os.path.join(HERE, "..", "..", "..", ".."))
+# Where `ansible_collections/fleetaudit/auditd` resolves to this checkout (scripts/env.sh sets it).
+COLLECTIONS = os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep)[0] \
+    or os.path.normpath(os.path.join(HERE, "..", "..", "..", ".."))
 HOST_PYTHON = "/usr/bin/python3"
 KEY = "bench-docker"
 

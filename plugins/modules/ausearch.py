@@ -366,7 +366,7 @@ def main():
         cursor = load_cursor(cursor_file) if params["incremental"] else None
         result = search(files, event_filter, redactor, cursor=cursor, max_events=params["max_events"])
         changed = False
-        if params["incremental"] and not module.check_mode:
+        if params["incremental"] and not module.check_mode and result["cursor"] is not None:
             changed = save_cursor(cursor_file, result["cursor"])
     except (LogSetError, OSError) as exc:
         module.fail_json(msg="audit log search failed: %s" % exc)
