@@ -238,26 +238,20 @@ def _gather(window, token, start, end, line):
     event = RawEvent(token, start)
     event.add(start, line)
     marker = b"(" + token + b")"
-    pos = start
-    while True:
-        pos = window.rfind(marker, start - GATHER_BEFORE, pos)
-        if pos < 0:
-            break
-        s, e, other = window.line(pos)
-        if e < 0:
-            break
-        event.add(s, other)
-        pos = s
-    pos = end
-    while not event.complete:
-        pos = window.find(marker, pos, end + GATHER_AFTER)
-        if pos < 0:
-            break
-        s, e, other = window.line(pos)
-        if e < 0:
-            break
-        event.add(s, other)
-        pos = e
+    for forward in (False, True):
+        pos = end if forward else start
+        while not (forward and event.complete):
+            if forward:
+                pos = window.find(marker, pos, end + GATHER_AFTER)
+            else:
+                pos = window.rfind(marker, start - GATHER_BEFORE, pos)
+            if pos < 0:
+                break
+            s, e, other = window.line(pos)
+            if e < 0:
+                break
+            event.add(s, other)
+            pos = e if forward else s
     return event
 
 

@@ -67,7 +67,6 @@ _HEADER = re.compile(
 # (enriched SADDR) or bare.
 _FIELD = re.compile(r"""([^\s=]+)=("[^"]*"|'[^']*'|\{[^}]*\}|\S*)""")
 _NULL = "(null)"
-UNSET_ID = 4294967295
 
 # A password-like option followed by its value, in a command line or any other free text.
 DEFAULT_REDACT_PATTERNS = (
@@ -410,7 +409,7 @@ def build_event(records, redactor):
 
 
 # Time words, as ausearch understands them (man ausearch, -ts).
-_TIME_WORDS = ("now", "recent", "boot", "today", "yesterday", "this-week", "week-ago", "this-month",
+TIME_WORDS = ("now", "recent", "boot", "today", "yesterday", "this-week", "week-ago", "this-month",
                "this-year")
 
 
@@ -454,7 +453,7 @@ def parse_time(value, now=None, boot_time=None):
     try:
         moment = datetime.datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
     except ValueError:
-        raise ValueError("bad time %r: use an ISO 8601 time or one of %s" % (value, ", ".join(_TIME_WORDS)))
+        raise ValueError("bad time %r: use an ISO 8601 time or one of %s" % (value, ", ".join(TIME_WORDS)))
     if moment.tzinfo is None:
         return time.mktime(moment.timetuple()) + moment.microsecond / 1e6
     return calendar.timegm(moment.utctimetuple()) + moment.microsecond / 1e6

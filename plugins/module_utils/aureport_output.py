@@ -35,8 +35,6 @@ REPORTS = {
     "user": "--user",
     "virt": "--virt",
 }
-TIME_WORDS = ("now", "recent", "boot", "today", "yesterday", "this-week", "week-ago", "this-month",
-              "this-year")
 # Columns whose values may hold spaces (a path or a command name); extra words belong to them.
 _SPACED_COLUMNS = ("exe", "file", "comm", "acct", "key", "term")
 _NUMBER_COLUMNS = ("total", "event", "pid", "auid", "uid")

@@ -117,11 +117,10 @@ cmd:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import parse_time
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import TIME_WORDS, parse_time
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.aureport_output import (
     NO_EVENTS,
     REPORTS,
-    TIME_WORDS,
     command,
     parse,
 )
@@ -129,9 +128,10 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.aureport_output 
 
 def _time(value):
     """Time words pass through to aureport; ISO 8601 times become POSIX seconds."""
-    if value is None or value.strip().lower() in TIME_WORDS:
-        return value and value.strip().lower()
-    return parse_time(value)
+    if value is None:
+        return None
+    word = value.strip().lower()
+    return word if word in TIME_WORDS else parse_time(value)
 
 
 def main():
