@@ -5,6 +5,7 @@ exactly what it found. Immutable mode must never reach this kernel: `run_module`
 argument that could set it.
 """
 
+import fcntl
 import json
 import os
 import re
@@ -18,6 +19,8 @@ RULES_DIR = "/etc/audit/rules.d"
 RULES_FILE = "/etc/audit/audit.rules"
 # Managed-host Python: the system interpreter, as on a real fleet.
 HOST_PYTHON = "/usr/bin/python3"
+# One host-lane session at a time on this machine: they share the kernel and /etc/audit.
+LANE_LOCK = "/run/lock/fleetaudit-host-lane.lock"
 _IMMUTABLE = re.compile(r"(^|\s)(-e\s*2\b|--loginuid-immutable)")
 
 
@@ -49,28 +52,29 @@ def _refuse_immutable(value):
 
 
 def run_module(module, args, check=False, diff=False, extra_vars=None):
-    """Runs fleetaudit.auditd.<module> (or a FQCN) on localhost and returns its result dict."""
+    """Runs fleetaudit.auditd.<module> (or a FQCN) on localhost and returns its result dict.
+
+    The result is the one the json callback records, so that it keeps ``failed`` and ``diff``.
+    """
     _refuse_immutable(args)
     name = module if "." in module else "fleetaudit.auditd." + module
-    tree = tempfile.mkdtemp(prefix="fa-tree-")
+    cmd = ["ansible", "localhost", "-c", "local", "-i", "localhost,",
+           "-e", "ansible_python_interpreter=" + HOST_PYTHON, "-m", name]
+    if args:
+        # An empty "-a {}" would reach the module as a raw parameter.
+        cmd += ["-a", json.dumps(args)]
+    for key, value in (extra_vars or {}).items():
+        cmd += ["-e", json.dumps({key: value})]
+    if check:
+        cmd.append("--check")
+    if diff:
+        cmd.append("--diff")
+    env = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     try:
-        cmd = ["ansible", "localhost", "-c", "local", "-i", "localhost,",
-               "-e", "ansible_python_interpreter=" + HOST_PYTHON,
-               "-m", name, "-a", json.dumps(args), "--tree", tree]
-        for key, value in (extra_vars or {}).items():
-            cmd += ["-e", json.dumps({key: value})]
-        if check:
-            cmd.append("--check")
-        if diff:
-            cmd.append("--diff")
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        path = os.path.join(tree, "localhost")
-        if not os.path.exists(path):
-            raise AssertionError("ansible produced no result:\n%s\n%s" % (proc.stdout, proc.stderr))
-        with open(path) as handle:
-            return json.load(handle)
-    finally:
-        shutil.rmtree(tree, ignore_errors=True)
+        return json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    except (ValueError, KeyError, IndexError):
+        raise AssertionError("ansible produced no result:\n%s\n%s" % (proc.stdout, proc.stderr))
 
 
 def run_playbook(playbook, *args):
@@ -108,7 +112,21 @@ def _restore_kernel(rules, status):
 
 @pytest.fixture(scope="session", autouse=True)
 def host_audit_state():
-    """Saves the kernel rules, kernel settings and /etc/audit rule files; restores them all."""
+    """Saves the kernel rules, kernel settings and /etc/audit rule files; restores them all.
+
+    Holds the lane lock meanwhile, so that another session (another checkout, another engineer)
+    waits instead of loading rules into the same kernel.
+    """
+    os.makedirs(os.path.dirname(LANE_LOCK), exist_ok=True)
+    lock = open(LANE_LOCK, "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        yield from _saved_and_restored()
+    finally:
+        lock.close()
+
+
+def _saved_and_restored():
     status = kernel_status()
     assert status["enabled"] != "2", "the host kernel is immutable: reboot before running this lane"
     rules = kernel_rules()

@@ -1,0 +1,707 @@
+# Copyright: (c) 2026, fleetaudit maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Audit rule lines: parsing, validation and the canonical form that ``auditctl -l`` prints.
+
+A rule is parsed the way ``auditctl -R`` reads a line: split on spaces only (a tab is part of a
+word), options as getopt sees them. `parse_rule` returns an `AuditRule` whose `identity` is equal
+for a rule as written in a rules file and for the same rule as the kernel lists it, and whose
+`normalized` text is what ``auditctl -l`` prints for it. What auditctl rewrites, and is
+therefore folded into the canonical form (each one measured against a real kernel):
+
+- ``-S a -S b`` become one set of syscall numbers (printed in number order), ``-S`` on the exit
+  list without syscalls means all of them; ``-F arch=`` is printed first, ``x86_64``/``i386`` as
+  ``b64``/``b32``;
+- ``-k KEY`` and ``-F key=KEY`` are the same, printed last (``-F key=`` for rules);
+- ``-w PATH`` (trailing slashes dropped, ``-p rwxa`` when absent) and ``-a always,exit -F path=``
+  or ``-F dir=`` with ``-F perm=`` and nothing else are the same watch;
+- permission letters in ``rwxa`` order; ``loginuid`` is ``auid``; ``unset``, ``4294967295`` and
+  ``-1`` are one value; user and group names become numbers; errno names and numbers are one
+  value (printed ``-EACCES``), message types likewise (printed by name); ``a0``..``a3`` are 32-bit
+  and printed in hexadecimal; file types become numbers;
+- ``-C`` comparisons are symmetric (``-C loginuid=uid`` is listed as ``-C uid=auid``);
+- fields are compared as a set (their order does not change what a rule matches).
+"""
+
+from __future__ import annotations
+
+import errno
+import grp
+import os
+import pwd
+import re
+
+MAX_KEY_LENGTH = 31
+PERMISSION_ORDER = "rwxa"
+LISTS = ("task", "exit", "user", "exclude", "filesystem", "io_uring")
+# The order in which the kernel lists its filter lists (AUDIT_FILTER_* numbers).
+KERNEL_LIST_ORDER = {"user": 0, "task": 1, "entry": 2, "exit": 4, "exclude": 5, "filesystem": 6, "io_uring": 7}
+ACTIONS = ("always", "never")
+OPERATORS = ("!=", ">=", "<=", "&=", "=", ">", "<", "&")
+_FIELD = re.compile(r"^([A-Za-z0-9_]*)(!=|>=|<=|&=|=|>|<|&)(.*)$")
+
+UID_FIELDS = frozenset(("uid", "euid", "suid", "fsuid", "auid", "obj_uid"))
+GID_FIELDS = frozenset(("gid", "egid", "sgid", "fsgid", "obj_gid"))
+SIGNED_FIELDS = frozenset(("pid", "ppid", "sessionid", "pers", "success", "saddr_fam"))
+UNSIGNED_FIELDS = frozenset(("inode", "devmajor", "devminor"))
+ARGUMENT_FIELDS = frozenset(("a0", "a1", "a2", "a3"))
+STRING_FIELDS = frozenset((
+    "path", "dir", "exe", "subj_user", "subj_role", "subj_type", "subj_sen", "subj_clr",
+    "obj_user", "obj_role", "obj_type", "obj_lev_low", "obj_lev_high",
+))
+SPECIAL_FIELDS = frozenset(("arch", "exit", "msgtype", "perm", "filetype", "fstype", "key"))
+FIELD_ALIASES = {"loginuid": "auid"}
+KNOWN_FIELDS = (UID_FIELDS | GID_FIELDS | SIGNED_FIELDS | UNSIGNED_FIELDS | ARGUMENT_FIELDS
+                | STRING_FIELDS | SPECIAL_FIELDS | frozenset(FIELD_ALIASES))
+# auditctl: "can only be used with exit filter list".
+EXIT_ONLY_FIELDS = frozenset((
+    "path", "dir", "perm", "filetype", "exit", "success", "inode", "devmajor", "devminor",
+    "obj_user", "obj_role", "obj_type", "obj_lev_low", "obj_lev_high", "obj_uid", "obj_gid",
+    "saddr_fam",
+)) | ARGUMENT_FIELDS
+# auditctl: "Only msgtype, *uid, *gid, pid, and subj* fields can be used with exclude filter".
+EXCLUDE_FIELDS = (frozenset(("msgtype", "pid", "exe", "subj_user", "subj_role", "subj_type", "subj_sen", "subj_clr"))
+                  | UID_FIELDS | GID_FIELDS) - frozenset(("obj_uid", "obj_gid"))
+EQUALITY_ONLY_FIELDS = STRING_FIELDS | frozenset(("arch", "filetype", "fstype", "key"))
+COMPARABLE_FIELDS = frozenset((
+    "uid", "euid", "suid", "fsuid", "auid", "obj_uid", "gid", "egid", "sgid", "fsgid", "obj_gid",
+))
+UNSET = 4294967295
+FILE_TYPES = {
+    "file": 0o100000, "dir": 0o040000, "socket": 0o140000, "link": 0o120000,
+    "character": 0o020000, "block": 0o060000, "fifo": 0o010000,
+}
+FS_TYPES = {"debugfs": 0x64626720, "tracefs": 0x74726163}
+# The 32-bit personality of each 64-bit machine (what ``-F arch=b32`` selects).
+COMPAT_MACHINES = {"x86_64": "i386", "aarch64": "arm", "ppc64": "ppc", "ppc64le": "ppc", "s390x": "s390"}
+ARCH_ALIASES = {
+    "b64": 64, "b32": 32, "x86_64": 64, "amd64": 64, "i386": 32, "i486": 32, "i586": 32,
+    "i686": 32, "aarch64": 64, "arm": 32, "armeb": 32, "ppc64": 64, "ppc64le": 64, "ppc": 32,
+    "s390x": 64, "s390": 32, "riscv64": 64, "riscv32": 32, "loongarch64": 64,
+}
+# Options that take an argument, as auditctl's getopt string declares them.
+_SHORT_WITH_ARGUMENT = frozenset("aAdSFCkpwWbfreRrm")
+_SHORT_FLAGS = frozenset("Dicls")
+_LONG_WITH_ARGUMENT = frozenset(("--backlog_wait_time", "--signal"))
+_LONG_FLAGS = frozenset(("--loginuid-immutable", "--reset-lost", "--reset_backlog_wait_time_actual"))
+CONTROL_OPTIONS = frozenset(("-D", "-b", "-f", "-r", "-e", "-i", "-c", "--backlog_wait_time",
+                             "--loginuid-immutable", "--reset-lost", "--reset_backlog_wait_time_actual"))
+# `auditctl -s` key set by each control option.
+STATUS_KEYS = {"-b": "backlog_limit", "-f": "failure", "-r": "rate_limit", "-e": "enabled",
+               "--backlog_wait_time": "backlog_wait_time"}
+ERRNO_NAMES = {number: name for name, number in sorted(vars(errno).items(), reverse=True)
+               if name.startswith("E") and isinstance(number, int)}
+ERRNO_NUMBERS = {name: number for name, number in vars(errno).items()
+                 if name.startswith("E") and isinstance(number, int)}
+for _preferred in ("EAGAIN", "EDEADLK", "ENOTSUP"):
+    if _preferred in ERRNO_NUMBERS:
+        ERRNO_NAMES[ERRNO_NUMBERS[_preferred]] = _preferred
+# Message types by number, from libaudit's table (audit 3.0 and 4.0).
+MESSAGE_TYPES = {
+    1005: "USER", 1006: "LOGIN", 1100: "USER_AUTH", 1101: "USER_ACCT", 1102: "USER_MGMT",
+    1103: "CRED_ACQ", 1104: "CRED_DISP", 1105: "USER_START", 1106: "USER_END", 1107: "USER_AVC",
+    1108: "USER_CHAUTHTOK", 1109: "USER_ERR", 1110: "CRED_REFR", 1111: "USYS_CONFIG",
+    1112: "USER_LOGIN", 1113: "USER_LOGOUT", 1114: "ADD_USER", 1115: "DEL_USER", 1116: "ADD_GROUP",
+    1117: "DEL_GROUP", 1118: "DAC_CHECK", 1119: "CHGRP_ID", 1120: "TEST", 1121: "TRUSTED_APP",
+    1122: "USER_SELINUX_ERR", 1123: "USER_CMD", 1124: "USER_TTY", 1125: "CHUSER_ID",
+    1126: "GRP_AUTH", 1127: "SYSTEM_BOOT", 1128: "SYSTEM_SHUTDOWN", 1129: "SYSTEM_RUNLEVEL",
+    1130: "SERVICE_START", 1131: "SERVICE_STOP", 1132: "GRP_MGMT", 1133: "GRP_CHAUTHTOK",
+    1134: "MAC_CHECK", 1135: "ACCT_LOCK", 1136: "ACCT_UNLOCK", 1137: "USER_DEVICE",
+    1138: "SOFTWARE_UPDATE", 1200: "DAEMON_START", 1201: "DAEMON_END", 1202: "DAEMON_ABORT",
+    1203: "DAEMON_CONFIG", 1205: "DAEMON_ROTATE", 1206: "DAEMON_RESUME", 1207: "DAEMON_ACCEPT",
+    1208: "DAEMON_CLOSE", 1209: "DAEMON_ERR", 1300: "SYSCALL", 1302: "PATH", 1303: "IPC",
+    1304: "SOCKETCALL", 1305: "CONFIG_CHANGE", 1306: "SOCKADDR", 1307: "CWD", 1309: "EXECVE",
+    1311: "IPC_SET_PERM", 1312: "MQ_OPEN", 1313: "MQ_SENDRECV", 1314: "MQ_NOTIFY",
+    1315: "MQ_GETSETATTR", 1316: "KERNEL_OTHER", 1317: "FD_PAIR", 1318: "OBJ_PID", 1319: "TTY",
+    1320: "EOE", 1321: "BPRM_FCAPS", 1322: "CAPSET", 1323: "MMAP", 1324: "NETFILTER_PKT",
+    1325: "NETFILTER_CFG", 1326: "SECCOMP", 1327: "PROCTITLE", 1328: "FEATURE_CHANGE",
+    1330: "KERN_MODULE", 1331: "FANOTIFY", 1332: "TIME_INJOFFSET", 1333: "TIME_ADJNTPVAL",
+    1334: "BPF", 1335: "EVENT_LISTENER", 1336: "URINGOP", 1337: "OPENAT2", 1338: "DM_CTRL",
+    1339: "DM_EVENT", 1400: "AVC", 1401: "SELINUX_ERR", 1402: "AVC_PATH", 1403: "MAC_POLICY_LOAD",
+    1404: "MAC_STATUS", 1405: "MAC_CONFIG_CHANGE", 1406: "MAC_UNLBL_ALLOW",
+    1407: "MAC_CIPSOV4_ADD", 1408: "MAC_CIPSOV4_DEL", 1409: "MAC_MAP_ADD", 1410: "MAC_MAP_DEL",
+    1411: "MAC_IPSEC_ADDSA", 1412: "MAC_IPSEC_DELSA", 1413: "MAC_IPSEC_ADDSPD",
+    1414: "MAC_IPSEC_DELSPD", 1415: "MAC_IPSEC_EVENT", 1416: "MAC_UNLBL_STCADD",
+    1417: "MAC_UNLBL_STCDEL", 1418: "MAC_CALIPSO_ADD", 1419: "MAC_CALIPSO_DEL", 1420: "IPE_ACCESS",
+    1421: "IPE_CONFIG_CHANGE", 1422: "IPE_POLICY_LOAD", 1500: "APPARMOR", 1501: "APPARMOR_AUDIT",
+    1502: "APPARMOR_ALLOWED", 1503: "APPARMOR_DENIED", 1504: "APPARMOR_HINT",
+    1505: "APPARMOR_STATUS", 1506: "APPARMOR_ERROR", 1507: "APPARMOR_KILL",
+    1700: "ANOM_PROMISCUOUS", 1701: "ANOM_ABEND", 1702: "ANOM_LINK", 1703: "ANOM_CREAT",
+    1800: "INTEGRITY_DATA", 1801: "INTEGRITY_METADATA", 1802: "INTEGRITY_STATUS",
+    1803: "INTEGRITY_HASH", 1804: "INTEGRITY_PCR", 1805: "INTEGRITY_RULE",
+    1806: "INTEGRITY_EVM_XATTR", 1807: "INTEGRITY_POLICY_RULE", 2000: "KERNEL",
+    2100: "ANOM_LOGIN_FAILURES", 2101: "ANOM_LOGIN_TIME", 2102: "ANOM_LOGIN_SESSIONS",
+    2103: "ANOM_LOGIN_ACCT", 2104: "ANOM_LOGIN_LOCATION", 2105: "ANOM_MAX_DAC",
+    2106: "ANOM_MAX_MAC", 2107: "ANOM_AMTU_FAIL", 2108: "ANOM_RBAC_FAIL",
+    2109: "ANOM_RBAC_INTEGRITY_FAIL", 2110: "ANOM_CRYPTO_FAIL", 2111: "ANOM_ACCESS_FS",
+    2112: "ANOM_EXEC", 2113: "ANOM_MK_EXEC", 2114: "ANOM_ADD_ACCT", 2115: "ANOM_DEL_ACCT",
+    2116: "ANOM_MOD_ACCT", 2117: "ANOM_ROOT_TRANS", 2118: "ANOM_LOGIN_SERVICE",
+    2119: "ANOM_LOGIN_ROOT", 2120: "ANOM_ORIGIN_FAILURES", 2121: "ANOM_SESSION",
+    2200: "RESP_ANOMALY", 2201: "RESP_ALERT", 2202: "RESP_KILL_PROC", 2203: "RESP_TERM_ACCESS",
+    2204: "RESP_ACCT_REMOTE", 2205: "RESP_ACCT_LOCK_TIMED", 2206: "RESP_ACCT_UNLOCK_TIMED",
+    2207: "RESP_ACCT_LOCK", 2208: "RESP_TERM_LOCK", 2209: "RESP_SEBOOL", 2210: "RESP_EXEC",
+    2211: "RESP_SINGLE", 2212: "RESP_HALT", 2213: "RESP_ORIGIN_BLOCK",
+    2214: "RESP_ORIGIN_BLOCK_TIMED", 2215: "RESP_ORIGIN_UNBLOCK_TIMED", 2300: "USER_ROLE_CHANGE",
+    2301: "ROLE_ASSIGN", 2302: "ROLE_REMOVE", 2303: "LABEL_OVERRIDE", 2304: "LABEL_LEVEL_CHANGE",
+    2305: "USER_LABELED_EXPORT", 2306: "USER_UNLABELED_EXPORT", 2307: "DEV_ALLOC",
+    2308: "DEV_DEALLOC", 2309: "FS_RELABEL", 2310: "USER_MAC_POLICY_LOAD", 2311: "ROLE_MODIFY",
+    2312: "USER_MAC_CONFIG_CHANGE", 2313: "USER_MAC_STATUS", 2400: "CRYPTO_TEST_USER",
+    2401: "CRYPTO_PARAM_CHANGE_USER", 2402: "CRYPTO_LOGIN", 2403: "CRYPTO_LOGOUT",
+    2404: "CRYPTO_KEY_USER", 2405: "CRYPTO_FAILURE_USER", 2406: "CRYPTO_REPLAY_USER",
+    2407: "CRYPTO_SESSION", 2408: "CRYPTO_IKE_SA", 2409: "CRYPTO_IPSEC_SA", 2500: "VIRT_CONTROL",
+    2501: "VIRT_RESOURCE", 2502: "VIRT_MACHINE_ID", 2503: "VIRT_INTEGRITY_CHECK",
+    2504: "VIRT_CREATE", 2505: "VIRT_DESTROY", 2506: "VIRT_MIGRATE_IN", 2507: "VIRT_MIGRATE_OUT",
+}
+MESSAGE_TYPE_NUMBERS = {name: number for number, name in MESSAGE_TYPES.items()}
+
+
+class RuleError(ValueError):
+    """A rule auditctl would refuse (or that this module cannot compare); the message says why."""
+
+
+class SyscallTables:
+    """Syscall names and numbers of the host's personalities, from ``ausyscall --dump``.
+
+    :param machine: the host's machine name (``uname -m``), e.g. ``x86_64``.
+    :param tables: ``{bits: {name: number}}`` with 64 and/or 32.
+    """
+
+    def __init__(self, machine, tables):
+        self.machine = machine
+        self.tables = tables
+        self.names = {bits: {number: name for name, number in table.items()} for bits, table in tables.items()}
+        self.default_bits = self.machine_bits(machine)
+
+    @staticmethod
+    def machine_bits(machine):
+        return 64 if machine in COMPAT_MACHINES or machine.endswith("64") else 32
+
+    @staticmethod
+    def parse_dump(text):
+        """``{name: number}`` from ``ausyscall [ARCH] --dump`` output."""
+        table = {}
+        for line in text.splitlines():
+            number, _sep, name = line.partition("\t")
+            if number.isdigit() and name:
+                table[name.strip()] = int(number)
+        return table
+
+    def number(self, bits, name):
+        table = self.tables.get(bits)
+        if table is None:
+            raise RuleError("no syscall table for %d-bit programs on %s" % (bits, self.machine))
+        if name.isdigit():
+            return int(name)
+        if name not in table:
+            raise RuleError("unknown syscall %s for %s" % (name, self.arch_name(bits)))
+        return table[name]
+
+    def name(self, bits, number):
+        return self.names.get(bits, {}).get(number, str(number))
+
+    def arch_name(self, bits):
+        if bits == self.default_bits:
+            return self.machine
+        return COMPAT_MACHINES.get(self.machine, "%d-bit" % bits)
+
+
+def _c_integer(text):
+    """An integer the way strtol(..., 0) reads it (decimal, 0x hex, 0 octal, optional sign)."""
+    body = text[1:] if text[:1] in "+-" else text
+    sign = -1 if text.startswith("-") else 1
+    if re.match(r"^0[xX][0-9a-fA-F]+$", body):
+        return sign * int(body[2:], 16)
+    if re.match(r"^0[0-7]+$", body):
+        return sign * int(body, 8)
+    if re.match(r"^[0-9]+$", body):
+        return sign * int(body)
+    raise RuleError("%r is not a number" % text)
+
+
+def _signed32(value):
+    value &= 0xFFFFFFFF
+    return value - 0x100000000 if value & 0x80000000 else value
+
+
+def _account_number(field, value, lookup, kind):
+    if value == "unset":
+        return UNSET
+    try:
+        return _c_integer(value) & 0xFFFFFFFF
+    except RuleError:
+        pass
+    try:
+        return lookup(value)
+    except KeyError:
+        raise RuleError("unknown %s %r in %s" % (kind, value, field))
+
+
+def _exit_value(value):
+    negative = value.startswith("-")
+    name = value[1:] if negative else value
+    if name in ERRNO_NUMBERS:
+        return -ERRNO_NUMBERS[name] if negative else ERRNO_NUMBERS[name]
+    try:
+        return _signed32(_c_integer(value))
+    except RuleError:
+        raise RuleError("unknown errno %s in exit field" % value)
+
+
+def _field_forms(name, value):
+    """``(canonical, printed, loadable)`` forms of one ``-F`` value.
+
+    *printed* is what ``auditctl -l`` shows; *loadable* is what ``auditctl`` accepts back, which
+    differs for some (``-F pid=-1`` and ``-F filetype=32768`` are refused).
+    """
+    if name in UID_FIELDS or name in GID_FIELDS:
+        if name in UID_FIELDS:
+            number = _account_number(name, value, lambda text: pwd.getpwnam(text).pw_uid, "user")
+        else:
+            number = _account_number(name, value, lambda text: grp.getgrnam(text).gr_gid, "group")
+        return number, str(_signed32(number)), str(number)
+    if name in SIGNED_FIELDS:
+        number = UNSET if value == "unset" else _c_integer(value) & 0xFFFFFFFF
+        return number, str(_signed32(number)), str(number)
+    if name in UNSIGNED_FIELDS:
+        number = _c_integer(value) & 0xFFFFFFFF
+        return number, str(number), str(number)
+    if name in ARGUMENT_FIELDS:
+        number = _c_integer(value) & 0xFFFFFFFF
+        return number, "0x%X" % number, "0x%X" % number
+    if name == "exit":
+        number = _exit_value(value)
+        printed = "-" + ERRNO_NAMES[-number] if number < 0 and -number in ERRNO_NAMES else str(number)
+        return number, printed, printed
+    if name == "msgtype":
+        if value in MESSAGE_TYPE_NUMBERS:
+            number = MESSAGE_TYPE_NUMBERS[value]
+        else:
+            try:
+                number = _c_integer(value)
+            except RuleError:
+                raise RuleError("unknown message type %s" % value)
+        printed = MESSAGE_TYPES.get(number, str(number))
+        return number, printed, printed
+    if name == "perm":
+        if not value or set(value) - set(PERMISSION_ORDER):
+            raise RuleError("bad permission letters %r (only r, w, x and a)" % value)
+        letters = "".join(letter for letter in PERMISSION_ORDER if letter in value)
+        return letters, letters, letters
+    if name == "filetype":
+        if value in FILE_TYPES:
+            number = FILE_TYPES[value]
+        else:
+            try:
+                number = _c_integer(value)
+            except RuleError:
+                number = None
+            if number not in FILE_TYPES.values():
+                raise RuleError("unknown file type %s" % value)
+        names = {code: text for text, code in FILE_TYPES.items()}
+        return number, str(number), names[number]
+    if name == "fstype":
+        if value not in FS_TYPES and not value.isdigit():
+            raise RuleError("unknown file system type %s" % value)
+        number = FS_TYPES.get(value) or int(value)
+        names = {code: text for text, code in FS_TYPES.items()}
+        printed = names.get(number, str(number))
+        return number, printed, printed
+    return value, value, value
+
+
+class AuditRule:
+    """One parsed rule line.
+
+    ``kind`` is ``control`` (``-D``, ``-b``, ``-e``, ...: ``controls`` maps option to value),
+    ``rule`` (``-a``/``-A``/``-w``: added to the kernel) or ``delete`` (``-d``/``-W``).
+    """
+
+    __slots__ = ("text", "kind", "command", "controls", "list", "action", "arch", "syscalls",
+                 "fields", "keys", "watch_path", "perms", "identity", "normalized", "loadable", "paths")
+
+    def __init__(self, text):
+        self.text = text
+        self.kind = None
+        self.command = None
+        self.controls = {}
+        self.list = None
+        self.action = None
+        self.arch = None
+        self.syscalls = None
+        self.fields = []
+        self.keys = []
+        self.watch_path = None
+        self.perms = None
+        self.identity = None
+        self.normalized = None
+        # A line auditctl loads back into this same rule (restoring a kernel from its listing).
+        self.loadable = None
+        # (option, path) of each watched path: ("-w", p), ("path", p) or ("dir", p).
+        self.paths = []
+
+    def __repr__(self):
+        return "AuditRule(%r)" % (self.normalized or self.text)
+
+
+def split_words(line):
+    """The words of a rule line as ``auditctl -R`` splits it: on spaces only."""
+    return [word for word in line.split(" ") if word]
+
+
+def _options(words):
+    """``[(option, argument or None), ...]`` the way getopt reads auditctl's options."""
+    result = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        index += 1
+        if word.startswith("--"):
+            name, equals, attached = word.partition("=")
+            if name in _LONG_FLAGS and not equals:
+                result.append((name, None))
+            elif name in _LONG_WITH_ARGUMENT:
+                if equals:
+                    result.append((name, attached))
+                elif index < len(words):
+                    result.append((name, words[index]))
+                    index += 1
+                else:
+                    raise RuleError("option %s needs a value" % name)
+            else:
+                raise RuleError("unknown option %s" % word)
+            continue
+        if not word.startswith("-") or len(word) < 2:
+            raise RuleError("unexpected word %r (options start with -)" % word)
+        letter = word[1]
+        if letter in _SHORT_FLAGS and len(word) == 2:
+            result.append(("-" + letter, None))
+        elif letter in _SHORT_WITH_ARGUMENT:
+            if len(word) > 2:
+                result.append(("-" + letter, word[2:]))
+            elif index < len(words):
+                result.append(("-" + letter, words[index]))
+                index += 1
+            else:
+                raise RuleError("option -%s needs a value" % letter)
+        else:
+            raise RuleError("unknown option %s" % word)
+    return result
+
+
+def _list_action(value):
+    parts = value.split(",")
+    if len(parts) != 2:
+        raise RuleError("-a needs LIST,ACTION (for example always,exit), got %r" % value)
+    first, second = parts
+    if first in ACTIONS or second in LISTS or second == "entry":
+        action, rule_list = first, second
+    else:
+        rule_list, action = first, second
+    if rule_list == "entry":
+        raise RuleError("the entry list is deprecated and refused by auditctl; use exit")
+    if rule_list not in LISTS:
+        raise RuleError("unknown list %r (one of %s)" % (rule_list, ", ".join(LISTS)))
+    if action not in ACTIONS:
+        raise RuleError("unknown action %r (always or never)" % action)
+    return rule_list, action
+
+
+def _control_value(option, value):
+    if option in ("-e", "-f"):
+        if value not in ("0", "1", "2"):
+            raise RuleError("%s takes 0, 1 or 2, not %r" % (option, value))
+        return value
+    if option in ("-b", "-r", "--backlog_wait_time"):
+        if not value.isdigit():
+            raise RuleError("%s takes a non-negative integer, not %r" % (option, value))
+        return str(int(value))
+    return value
+
+
+def parse_rule(text, tables, names_bits=None, listed=False):
+    """Parses one rule line; raises `RuleError` with the reason auditctl would refuse it.
+
+    Returns ``None`` for a line auditctl skips (empty, or a comment after leading spaces).
+    `names_bits` is the personality whose syscall table names the syscalls of a rule without
+    ``-F arch=`` (default: the host's own). `listed` reads a line of ``auditctl -l``, where
+    ``-w DIR/`` (with the slash, which ``-w`` drops) stands for a ``-F dir=DIR/`` rule.
+    """
+    stripped = text.lstrip(" ")
+    if not stripped or stripped.startswith("#"):
+        return None
+    if "\t" in text:
+        raise RuleError("tab character: auditctl splits rule words on spaces only")
+    rule = AuditRule(text)
+    options = _options(split_words(text))
+    syscall_words = []
+    field_words = []
+    for option, value in options:
+        if option in ("-a", "-A", "-d"):
+            if rule.command:
+                raise RuleError("more than one of -a, -A, -d, -w, -W in one rule")
+            rule.command = option
+            rule.list, rule.action = _list_action(value)
+        elif option in ("-w", "-W"):
+            if rule.command:
+                raise RuleError("more than one of -a, -A, -d, -w, -W in one rule")
+            rule.command = option
+            if not value.startswith("/"):
+                raise RuleError("watch path %r is not absolute" % value)
+            rule.watch_path = value if listed else value.rstrip("/") or "/"
+        elif option == "-p":
+            if rule.command not in ("-w", "-W"):
+                raise RuleError("-p needs a watch (-w) given before it; use -F perm= in -a rules")
+            rule.perms = _field_forms("perm", value)[0]
+        elif option == "-S":
+            if rule.command not in ("-a", "-A", "-d"):
+                raise RuleError("-S needs -a (or -A, -d) given before it")
+            syscall_words.append(value)
+        elif option == "-F":
+            if rule.command not in ("-a", "-A", "-d"):
+                raise RuleError("-F needs -a (or -A, -d) given before it")
+            field_words.append(("-F", value, bool(syscall_words)))
+        elif option == "-C":
+            if rule.command not in ("-a", "-A", "-d"):
+                raise RuleError("-C needs -a (or -A, -d) given before it")
+            field_words.append(("-C", value, bool(syscall_words)))
+        elif option == "-k":
+            rule.keys.append(value)
+        elif option in CONTROL_OPTIONS:
+            rule.controls[option] = _control_value(option, value)
+        else:
+            raise RuleError("option %s does not belong in a rules file" % option)
+    if rule.command and rule.controls and set(rule.controls) != {"-i", "-c"}:
+        raise RuleError("control options (%s) mixed with a rule" % ", ".join(sorted(rule.controls)))
+    if rule.command is None:
+        if rule.keys and set(rule.controls) != {"-D"}:
+            raise RuleError("-k needs a rule (-a or -w) or -D given before it")
+        if not rule.controls:
+            raise RuleError("no rule and no control option")
+        rule.kind = "control"
+        _check_keys(rule.keys)
+        return rule
+    rule.kind = "delete" if rule.command in ("-d", "-W") else "rule"
+    if rule.command in ("-w", "-W"):
+        rule.paths.append(("-w", rule.watch_path))
+        _finish_watch(rule, rule.watch_path, rule.perms or PERMISSION_ORDER, None)
+    else:
+        _finish_syscall_rule(rule, syscall_words, field_words, tables, names_bits)
+    _check_keys(rule.keys)
+    return rule
+
+
+def _check_keys(keys):
+    for key in keys:
+        if not key:
+            raise RuleError("empty key")
+        if len(key) > MAX_KEY_LENGTH:
+            raise RuleError("key %r is %d characters long (at most %d)" % (key, len(key), MAX_KEY_LENGTH))
+
+
+def _finish_watch(rule, path, perms, field_words):
+    """Makes `rule` a watch; `field_words` are the loadable ``-F`` words of an ``-a`` form."""
+    rule.watch_path = path
+    rule.perms = perms
+    # The kernel lists "-F dir=/d/" as "-w /d/" but "-w /d/" as "-w /d": one watch either way.
+    rule.identity = ("watch", path.rstrip("/") or "/", perms, tuple(rule.keys))
+    rule.normalized = " ".join(["-w", path, "-p", perms] + ["-k " + key for key in rule.keys])
+    if field_words is None and path.endswith("/") and path != "/":
+        field_words = ["-F dir=%s" % path, "-F perm=%s" % perms]
+    if field_words is None:
+        rule.loadable = rule.normalized
+    else:
+        # The -a form in its own field order, which is the order auditctl -l prints it in.
+        rule.loadable = " ".join(["-a always,exit"] + field_words + ["-F key=" + key for key in rule.keys])
+
+
+def _parse_field(kind, word, rule):
+    match = _FIELD.match(word)
+    if not match or not match.group(1):
+        raise RuleError("%s %r is not NAME OPERATOR VALUE" % (kind, word))
+    name, op, value = match.groups()
+    name = FIELD_ALIASES.get(name, name)
+    if kind == "-C":
+        other = FIELD_ALIASES.get(value, value)
+        for side in (name, other):
+            if side not in COMPARABLE_FIELDS:
+                raise RuleError("-C cannot compare %s (only uid and gid fields)" % side)
+        if op not in ("=", "!="):
+            raise RuleError("-C takes only = or !=, not %s" % op)
+        word = "-C %s%s%s" % (name, op, other)
+        return ("-C", frozenset((name, other)), op), word, word
+    if name not in KNOWN_FIELDS:
+        raise RuleError("unknown field %s" % name)
+    if name == "perm" and op != "=":
+        raise RuleError("field perm takes only =, not %s" % op)
+    if name in EQUALITY_ONLY_FIELDS and op not in ("=", "!="):
+        raise RuleError("field %s takes only = or !=, not %s" % (name, op))
+    if name in EXIT_ONLY_FIELDS and rule.list != "exit":
+        raise RuleError("field %s can only be used with the exit list" % name)
+    if name == "msgtype" and rule.list not in ("exclude", "user"):
+        raise RuleError("field msgtype can only be used with the exclude or user list")
+    if rule.list == "exclude" and name not in EXCLUDE_FIELDS:
+        raise RuleError("field %s cannot be used with the exclude list "
+                        "(only msgtype, *uid, *gid, pid, exe and subj_*)" % name)
+    if name == "fstype" and rule.list != "filesystem":
+        raise RuleError("field fstype can only be used with the filesystem list")
+    if rule.list == "filesystem" and name not in ("fstype", "key"):
+        raise RuleError("field %s cannot be used with the filesystem list (only fstype)" % name)
+    if not value:
+        raise RuleError("field %s has no value" % name)
+    canonical, printed, loadable = _field_forms(name, value)
+    return (name, op, canonical), "-F %s%s%s" % (name, op, printed), "-F %s%s%s" % (name, op, loadable)
+
+
+def _finish_syscall_rule(rule, syscall_words, field_words, tables, default_bits):
+    fields = []
+    arch_bits = None
+    for kind, word, after_syscalls in field_words:
+        if kind == "-F" and word.startswith("key="):
+            rule.keys.append(word[4:])
+            continue
+        if kind == "-F" and word.startswith("arch"):
+            match = _FIELD.match(word)
+            if not match or match.group(2) not in ("=", "!="):
+                raise RuleError("field arch takes only = or !=")
+            if after_syscalls:
+                raise RuleError("-F arch must be given before -S (auditctl: arch must be before -S)")
+            if match.group(3) not in ARCH_ALIASES:
+                raise RuleError("unknown arch %s" % match.group(3))
+            if arch_bits is not None:
+                raise RuleError("-F arch given twice")
+            arch_bits = (match.group(2), ARCH_ALIASES[match.group(3)])
+            continue
+        fields.append(_parse_field(kind, word, rule))
+    rule.arch = arch_bits
+    names_bits = arch_bits[1] if arch_bits and arch_bits[0] == "=" else (default_bits or tables.default_bits)
+    if syscall_words and rule.list not in ("exit", "io_uring"):
+        raise RuleError("-S can only be used with the exit list, not %s" % rule.list)
+    syscalls = None
+    if rule.list == "exit":
+        names = [name for word in syscall_words for name in word.split(",") if name]
+        if not names or "all" in names:
+            syscalls = "all"
+        else:
+            syscalls = frozenset(tables.number(names_bits, name) for name in names)
+    elif rule.list == "io_uring":
+        syscalls = frozenset(name for word in syscall_words for name in word.split(",") if name)
+    rule.syscalls = syscalls
+    rule.fields = [canonical for canonical, _printed, _loadable in fields]
+    for canonical, _printed, _loadable in fields:
+        if canonical[0] in ("path", "dir") and canonical[1] == "=":
+            rule.paths.append((canonical[0], canonical[2]))
+    plain = {field[0] for field in rule.fields}
+    if (rule.list == "exit" and rule.action == "always" and arch_bits is None and syscalls == "all"
+            and len(rule.fields) == 2 and "perm" in plain and plain & {"path", "dir"}
+            and all(field[1] == "=" for field in rule.fields)):
+        path = [field[2] for field in rule.fields if field[0] in ("path", "dir")][0]
+        perms = [field[2] for field in rule.fields if field[0] == "perm"][0]
+        _finish_watch(rule, path, perms, [word for _canonical, _printed, word in fields])
+        return
+    head = ["-a", "%s,%s" % (rule.action, rule.list)]
+    if arch_bits:
+        head.append("-F arch%sb%d" % arch_bits)
+    listed, loadable = list(head), list(head)
+    if rule.list == "exit":
+        if syscalls == "all":
+            listed.append("-S all")
+            loadable.append("-S all")
+        else:
+            listed.append("-S " + ",".join(tables.name(names_bits, number) for number in sorted(syscalls)))
+            # Numbers: auditctl -l may name them with another arch's table (see rules_drift).
+            loadable.append("-S " + ",".join(str(number) for number in sorted(syscalls)))
+    elif rule.list == "io_uring" and syscalls:
+        listed.append("-S " + ",".join(sorted(syscalls)))
+        loadable.append(listed[-1])
+    listed.extend(printed for _canonical, printed, _loadable in fields)
+    loadable.extend(word for _canonical, _printed, word in fields)
+    keys = ["-F key=" + key for key in rule.keys]
+    rule.normalized = " ".join(listed + keys)
+    rule.loadable = " ".join(loadable + keys)
+    rule.identity = ("rule", rule.list, rule.action, arch_bits, syscalls, frozenset(rule.fields), tuple(rule.keys))
+
+
+def missing_path_reason(option, path, exists=os.path.exists, isdir=os.path.isdir):
+    """Why auditctl would refuse a watched path on this host, or ``None``.
+
+    ``-w PATH`` and ``-F path=PATH`` need PATH's parent directory; ``-F dir=DIR`` needs DIR.
+    """
+    if option == "dir":
+        if not isdir(path):
+            return "directory %s does not exist (-F dir= needs it)" % path
+        return None
+    parent = os.path.dirname(path.rstrip("/")) or "/"
+    if not isdir(parent):
+        return "parent directory %s of %s does not exist" % (parent, path)
+    return None
+
+
+def validate_lines(lines, tables, check_paths=True):
+    """Parses and checks compiled rule lines (objects with ``text``, ``source`` and ``line``).
+
+    Returns ``(parsed, errors)``: ``[(line, AuditRule), ...]`` for the lines that parse, and one
+    ``{file, line, rule, reason}`` per refused line, every one of them (not only the first).
+    Besides what `parse_rule` refuses: watched paths auditctl cannot resolve on this host, and a
+    rule equal to one already loaded by the same file (the kernel answers "Rule exists").
+    """
+    parsed = []
+    errors = []
+    seen = {}
+    for line in lines:
+        try:
+            rule = parse_rule(line.text, tables)
+            if rule is None:
+                continue
+            if check_paths:
+                for option, path in rule.paths:
+                    reason = missing_path_reason(option, path)
+                    if reason:
+                        raise RuleError(reason)
+        except RuleError as error:
+            errors.append({"file": line.source, "line": line.line, "rule": line.text, "reason": str(error)})
+            continue
+        if rule.kind == "control" and "-D" in rule.controls and not rule.keys:
+            seen.clear()
+        elif rule.kind == "rule":
+            first = seen.get(rule.identity)
+            if first is not None:
+                errors.append({"file": line.source, "line": line.line, "rule": line.text,
+                               "reason": "duplicate of %s:%d (the kernel refuses a rule that exists)" % first})
+                continue
+            seen[rule.identity] = (line.source, line.line)
+        parsed.append((line, rule))
+    return parsed, errors
+
+
+def format_errors(errors, limit=5):
+    """``FILE:LINE: RULE: REASON`` for the first errors, and how many more there are."""
+    text = "; ".join("%(file)s:%(line)d: %(rule)s: %(reason)s" % error for error in errors[:limit])
+    if len(errors) > limit:
+        text += "; and %d more" % (len(errors) - limit)
+    return text
+
+
+SKIP_MARK = "# skipped by fleetaudit.auditd: %s does not exist: %s"
+
+
+def skip_missing_paths(name, text, tables, exists=os.path.exists):
+    """Comments out each rule whose watched path does not exist on this host.
+
+    Returns ``(text, skipped)`` with one ``{file, line, rule, path, reason}`` per rule commented
+    out. Lines that do not parse are left alone for validation to report.
+    """
+    lines = text.split("\n")
+    skipped = []
+    for index, line in enumerate(lines):
+        try:
+            rule = parse_rule(line, tables)
+        except RuleError:
+            continue
+        if rule is None or rule.kind != "rule":
+            continue
+        for _option, path in rule.paths:
+            if not exists(path):
+                skipped.append({"file": name, "line": index + 1, "rule": line, "path": path,
+                                "reason": "%s does not exist" % path})
+                lines[index] = SKIP_MARK % (path, line)
+                break
+    return "\n".join(lines), skipped

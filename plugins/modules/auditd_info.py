@@ -1,0 +1,194 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, fleetaudit maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: auditd_info
+short_description: Facts about the audit daemon and the kernel's audit state
+version_added: 1.0.0
+author:
+  - fleetaudit maintainers (@fleetaudit)
+description:
+  - Read-only. Returns the auditd version, whether the daemon runs, the kernel's audit status
+    (C(auditctl -s)) including immutable mode and the loginuid lock, the number of loaded rules,
+    the log file with its size, and the parsed C(auditd.conf).
+  - In a container or on a kernel without audit, RV(kernel_available=false) says why and the
+    rest is still returned.
+attributes:
+  check_mode:
+    support: full
+    description: Changes nothing in any mode.
+  diff_mode:
+    support: none
+    description: Returns no diff.
+options:
+  conf_path:
+    description: Path of C(auditd.conf).
+    type: path
+    default: /etc/audit/auditd.conf
+notes:
+  - Requires C(auditctl) (the auditd package) and root for the kernel's status.
+seealso:
+  - module: fleetaudit.auditd.augenrules
+  - module: fleetaudit.auditd.auditd_service
+"""
+
+EXAMPLES = r"""
+- name: Read the audit facts
+  fleetaudit.auditd.auditd_info:
+  register: audit
+
+- name: Say when the kernel needs a reboot before rules can change
+  ansible.builtin.debug:
+    msg: "{{ inventory_hostname }} is immutable"
+  when: audit.immutable
+"""
+
+RETURN = r"""
+version:
+  description: The audit userspace version (C(auditctl -v)), or null when auditctl is missing.
+  returned: always
+  type: str
+  sample: 3.0.9
+installed:
+  description: Whether auditctl is installed.
+  returned: always
+  type: bool
+service:
+  description:
+    - C(running) (the daemon's process exists), C(pid), C(manager) (C(systemd) when systemd runs
+      the host, otherwise C(none)), and with systemd C(active) and C(enabled) as systemctl reports.
+  returned: always
+  type: dict
+  sample: {running: true, pid: 4780, manager: none}
+kernel_available:
+  description: Whether the kernel's audit status can be read.
+  returned: always
+  type: bool
+kernel_unavailable_reason:
+  description: Why it cannot (for example C(Operation not permitted) in a container).
+  returned: when RV(kernel_available) is false
+  type: str
+status:
+  description:
+    - C(auditctl -s) parsed, integers as integers; C(enabled), C(failure), C(pid), C(rate_limit),
+      C(backlog_limit), C(lost), C(backlog), C(backlog_wait_time), C(loginuid_immutable) (0 or 1)
+      and what else the version prints.
+  returned: when RV(kernel_available) is true
+  type: dict
+  sample: {enabled: 1, failure: 1, pid: 4780, rate_limit: 0, backlog_limit: 8192, lost: 0,
+           backlog: 0, backlog_wait_time: 60000, loginuid_immutable: 0}
+enabled:
+  description: The kernel's C(enabled) value (2 is immutable).
+  returned: when RV(kernel_available) is true
+  type: int
+immutable:
+  description: Whether the kernel is in immutable mode.
+  returned: always
+  type: bool
+loginuid_immutable:
+  description: Whether the login UID is locked (C(--loginuid-immutable)).
+  returned: always
+  type: bool
+loaded_rules:
+  description: Number of rules in the kernel (C(auditctl -l)).
+  returned: when RV(kernel_available) is true
+  type: int
+log_file:
+  description: The log file C(auditd.conf) names, with C(path), C(exists) and C(size) in bytes.
+  returned: always
+  type: dict
+  sample: {path: /var/log/audit/audit.log, exists: true, size: 1048576}
+conf:
+  description: C(auditd.conf) as a dictionary of names (lower-cased) and values; empty when the file is missing.
+  returned: always
+  type: dict
+conf_path:
+  description: The C(auditd.conf) read.
+  returned: always
+  type: str
+"""
+
+import os
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import log_file_from_conf
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import (
+    parse_rule_listing,
+    parse_status,
+)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditd_conf import parse_auditd_conf
+
+_VERSION = re.compile(r"version\s+(\S+)")
+
+
+def process_name(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as handle:
+            return handle.read().strip()
+    except (IOError, OSError):
+        return None
+
+
+def service_state(module, kernel_pid):
+    service = {"manager": "systemd" if os.path.isdir("/run/systemd/system") else "none"}
+    pid = kernel_pid if kernel_pid and process_name(kernel_pid) == "auditd" else None
+    if pid is None:
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and process_name(int(entry)) == "auditd":
+                pid = int(entry)
+                break
+    service.update(running=pid is not None, pid=pid)
+    systemctl = module.get_bin_path("systemctl")
+    if service["manager"] == "systemd" and systemctl:
+        service["active"] = module.run_command([systemctl, "is-active", "auditd"])[1].strip()
+        enabled = module.run_command([systemctl, "is-enabled", "auditd"])[1].strip()
+        service["enabled"] = enabled in ("enabled", "static", "enabled-runtime")
+    return service
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(conf_path=dict(type="path", default="/etc/audit/auditd.conf")),
+        supports_check_mode=True,
+    )
+    conf_path = module.params["conf_path"]
+    result = dict(changed=False, conf_path=conf_path, immutable=False, loginuid_immutable=False,
+                  kernel_available=False, version=None)
+    conf_text = ""
+    if os.path.exists(conf_path):
+        with open(conf_path) as handle:
+            conf_text = handle.read()
+    result["conf"] = parse_auditd_conf(conf_text)
+    log_path = log_file_from_conf(conf_text)
+    exists = os.path.isfile(log_path)
+    result["log_file"] = dict(path=log_path, exists=exists, size=os.path.getsize(log_path) if exists else None)
+
+    auditctl = module.get_bin_path("auditctl", opt_dirs=["/sbin", "/usr/sbin"])
+    result["installed"] = auditctl is not None
+    status = {}
+    if auditctl is None:
+        result["kernel_unavailable_reason"] = "auditctl not found"
+    else:
+        rc, out, err = module.run_command([auditctl, "-v"])
+        match = _VERSION.search(out + err)
+        result["version"] = match.group(1) if match else None
+        rc, out, err = module.run_command([auditctl, "-s"], environ_update={"LC_ALL": "C"})
+        status = parse_status(out) if rc == 0 else {}
+        if "enabled" in status:
+            listing = module.run_command([auditctl, "-l"], check_rc=True)[1]
+            result.update(kernel_available=True, status=status, enabled=status["enabled"],
+                          immutable=status["enabled"] == 2,
+                          loginuid_immutable=status.get("loginuid_immutable") == 1,
+                          loaded_rules=len(parse_rule_listing(listing)))
+        else:
+            result["kernel_unavailable_reason"] = "auditctl -s: %s" % ((err or out).strip() or "exit %d" % rc)
+    result["service"] = service_state(module, status.get("pid"))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

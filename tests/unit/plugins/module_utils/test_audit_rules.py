@@ -1,0 +1,200 @@
+"""Rule parsing, the canonical form auditctl -l prints, and validation with file and line."""
+
+import pytest
+
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_rules import (
+    RuleError,
+    format_errors,
+    parse_rule,
+    skip_missing_paths,
+    validate_lines,
+)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile import source_lines
+from ansible_collections.fleetaudit.auditd.tests.unit.plugins.module_utils.audit_fixtures import tables
+
+TABLES = tables()
+
+
+def normalized(text):
+    return parse_rule(text, TABLES).normalized
+
+
+@pytest.mark.parametrize("written, listed", [
+    ("-w /etc/sudoers.d/ -p aw -k scope", "-w /etc/sudoers.d -p wa -k scope"),
+    ("-w /etc/shadow", "-w /etc/shadow -p rwxa"),
+    ("-a exit,always -F arch=b32 -S creat -S open -F auid!=4294967295 -k perm",
+     "-a always,exit -F arch=b32 -S open,creat -F auid!=-1 -F key=perm"),
+    ("-a always,exit -F auid>=1000 -F arch=x86_64 -S openat,open -F auid!=unset",
+     "-a always,exit -F arch=b64 -S open,openat -F auid>=1000 -F auid!=-1"),
+    ("-a always,exit -F path=/usr/bin/sudo -F perm=x -F auid>=1000",
+     "-a always,exit -S all -F path=/usr/bin/sudo -F perm=x -F auid>=1000"),
+    ("-a always,exit -F dir=/etc/ssh/ -F perm=aw -F key=ssh", "-w /etc/ssh/ -p wa -k ssh"),
+    ("-a always,exit -F arch=b64 -S mount -F a0=16 -F a1=-1", "-a always,exit -F arch=b64 -S mount -F a0=0x10 -F a1=0xFFFFFFFF"),
+    ("-a always,exit -F arch=b64 -S unlink -F exit=-2 -F gid=root -F filetype=file",
+     "-a always,exit -F arch=b64 -S unlink -F exit=-ENOENT -F gid=0 -F filetype=32768"),
+    ("-a always,exit -F arch=b64 -S open -F exit=EACCES -F loginuid=0 -F uid=root",
+     "-a always,exit -F arch=b64 -S open -F exit=13 -F auid=0 -F uid=0"),
+    ("-a always,exclude -F msgtype>=1100", "-a always,exclude -F msgtype>=USER_AUTH"),
+    ("-a always,exit -F arch=b64 -S 2,3 -F pers=0x10 -F sessionid=unset",
+     "-a always,exit -F arch=b64 -S open,close -F pers=16 -F sessionid=-1"),
+    ("-a always,exit -F arch=b64 -S execve -C loginuid!=uid -k a -k b",
+     "-a always,exit -F arch=b64 -S execve -C auid!=uid -F key=a -F key=b"),
+    ("-a never,filesystem -F fstype=tracefs", "-a never,filesystem -F fstype=tracefs"),
+    ("-a never,task", "-a never,task"),
+])
+def test_normalized_is_what_auditctl_lists(written, listed):
+    assert normalized(written) == listed
+    assert parse_rule(written, TABLES).identity == parse_rule(listed, TABLES).identity
+
+
+def test_field_order_and_compare_sides_do_not_matter():
+    one = parse_rule("-a always,exit -F arch=b64 -S open -F uid=0 -F auid>=1000 -C uid=auid", TABLES)
+    two = parse_rule("-a always,exit -F arch=b64 -S open -C auid=uid -F auid>=1000 -F uid=0", TABLES)
+    assert one.identity == two.identity
+
+
+@pytest.mark.parametrize("first, second", [
+    ("-w /etc/hosts -p wa -k a", "-w /etc/hosts -p wa -k b"),
+    ("-a always,exit -F arch=b64 -S open", "-a always,exit -F arch=b32 -S open"),
+    ("-a always,exit -F arch=b64 -S open", "-a never,exit -F arch=b64 -S open"),
+    ("-a always,exit -F arch=b64 -S open -F auid>=1000", "-a always,exit -F arch=b64 -S open -F auid>1000"),
+    ("-w /etc/hosts -p wa", "-w /etc/hosts -p w"),
+])
+def test_different_rules_differ(first, second):
+    assert parse_rule(first, TABLES).identity != parse_rule(second, TABLES).identity
+
+
+def test_comments_and_blank_lines_are_not_rules():
+    assert parse_rule("", TABLES) is None
+    assert parse_rule("   # indented comment", TABLES) is None
+
+
+@pytest.mark.parametrize("text, controls", [
+    ("-D", {"-D": None}),
+    ("-b 8192", {"-b": "8192"}),
+    ("--backlog_wait_time 60000", {"--backlog_wait_time": "60000"}),
+    ("-e 1", {"-e": "1"}),
+    ("-f 2", {"-f": "2"}),
+    ("-r 100", {"-r": "100"}),
+    ("-i", {"-i": None}),
+    ("-c", {"-c": None}),
+    ("--loginuid-immutable", {"--loginuid-immutable": None}),
+])
+def test_control_rules(text, controls):
+    rule = parse_rule(text, TABLES)
+    assert (rule.kind, rule.controls) == ("control", controls)
+
+
+# One bad rule of each kind, with the reason validation gives.
+BAD_RULES = [
+    ("-a always,exit -F arch=b64 -S no_such_call", "unknown syscall no_such_call for x86_64"),
+    ("-a always,exit -F arch=b32 -S openat2x", "unknown syscall openat2x for i386"),
+    ("-a always,exit -F arch=b64 -S open -F nosuchfield=1", "unknown field nosuchfield"),
+    ("-a always,exit -F arch=b64 -S open -F auid=>1000", "unknown user '>1000' in auid"),
+    ("-a always,exit -F arch=b64 -S open -F uid~0", "is not NAME OPERATOR VALUE"),
+    ("-a always,exit -F arch=b64 -S open -F a0=zero", "'zero' is not a number"),
+    ("-a always,exit -F arch=b64 -S open -F path>/etc", "field path takes only = or !="),
+    ("-a always,exit -F arch=b64 -S open -F perm!=w", "field perm takes only ="),
+    ("-w /etc/passwd -p wq", "bad permission letters 'wq'"),
+    ("-a always,exit -F path=/etc/passwd -F perm=rwxz", "bad permission letters 'rwxz'"),
+    ("-w /etc/hosts -k abcdefghijabcdefghijabcdefghijXY", "is 32 characters long (at most 31)"),
+    ("-a always,exit -F arch=b64 -S open -F key=" + "k" * 40, "is 40 characters long"),
+    ("-w /no-such-dir-here/file -p wa", "parent directory /no-such-dir-here of"),
+    ("-a always,exit -F dir=/no-such-dir-here -F perm=wa", "directory /no-such-dir-here does not exist"),
+    ("-a always,exit -F path=/no-such-dir-here/x -F perm=wa", "parent directory /no-such-dir-here"),
+    ("-e 3", "-e takes 0, 1 or 2"),
+    ("-e enable", "-e takes 0, 1 or 2"),
+    ("-f 5", "-f takes 0, 1 or 2"),
+    ("-b many", "-b takes a non-negative integer"),
+    ("--backlog_wait_time -1", "--backlog_wait_time takes a non-negative integer"),
+    ("-a always,entry -F arch=b64 -S open", "the entry list is deprecated"),
+    ("-a always,nolist -S open", "unknown list 'nolist'"),
+    ("-a sometimes,exit -S open", "unknown action 'sometimes'"),
+    ("-a always", "-a needs LIST,ACTION"),
+    ("-a always,task -S open", "-S can only be used with the exit list, not task"),
+    ("-a always,user -F arch=b64 -F msgtype=bogus", "unknown message type bogus"),
+    ("-a always,exit -F arch=b64 -S open -F msgtype=1100", "msgtype can only be used with the exclude or user list"),
+    ("-a always,exclude -F path=/etc", "field path can only be used with the exit list"),
+    ("-a always,exclude -F ppid=1", "cannot be used with the exclude list"),
+    ("-a always,exit -S open -F arch=b64", "-F arch must be given before -S"),
+    ("-a always,exit -F arch=b128 -S open", "unknown arch b128"),
+    ("-a always,exit -F arch=b64 -S open -F uid=no-such-user-x", "unknown user 'no-such-user-x'"),
+    ("-a always,exit -F arch=b64 -S open -F gid=no-such-group-x", "unknown group 'no-such-group-x'"),
+    ("-a always,exit -F arch=b64 -S open -F exit=-ENOSUCH", "unknown errno -ENOSUCH"),
+    ("-a always,exit -F arch=b64 -S open -F filetype=pipe", "unknown file type pipe"),
+    ("-a always,exit -F arch=b64 -S open -C uid=pid", "-C cannot compare pid"),
+    ("-a always,exit -F arch=b64 -S open -C uid>euid", "-C takes only = or !="),
+    ("-w etc/passwd -p wa", "watch path 'etc/passwd' is not absolute"),
+    ("-p wa -w /etc/passwd", "-p needs a watch (-w) given before it"),
+    ("-w /etc/passwd -a always,exit", "more than one of -a, -A, -d, -w, -W"),
+    ("-k lonely", "-k needs a rule (-a or -w) or -D"),
+    ("-x", "unknown option -x"),
+    ("--no-such-option", "unknown option --no-such-option"),
+    ("-w /etc/passwd stray", "unexpected word 'stray'"),
+    ("\t-w /etc/passwd -p wa", "tab character"),
+    ("-w /etc/passwd -p", "option -p needs a value"),
+    ("-l", "option -l does not belong in a rules file"),
+    ("-b 100 -w /etc/passwd", "control options (-b) mixed with a rule"),
+    ("-a never,filesystem -F uid=0", "cannot be used with the filesystem list"),
+]
+
+
+@pytest.mark.parametrize("text, reason", BAD_RULES)
+def test_each_bad_rule_is_refused_with_its_reason(text, reason):
+    lines = source_lines([("50-bad.rules", "-w /etc/hosts -p wa\n" + text + "\n")])
+    parsed, errors = validate_lines(lines, TABLES)
+    assert len(parsed) == 1
+    assert len(errors) == 1
+    assert errors[0]["file"] == "50-bad.rules"
+    assert errors[0]["line"] == 2
+    assert errors[0]["rule"] == text
+    assert reason in errors[0]["reason"]
+
+
+def test_every_error_is_reported_not_only_the_first():
+    text = "\n".join(rule for rule, _reason in BAD_RULES) + "\n"
+    _parsed, errors = validate_lines(source_lines([("bad.rules", text)]), TABLES)
+    assert [error["line"] for error in errors] == list(range(1, len(BAD_RULES) + 1))
+    message = format_errors(errors, limit=2)
+    assert message.startswith("bad.rules:1: %s: unknown syscall" % BAD_RULES[0][0])
+    assert message.endswith("; and %d more" % (len(BAD_RULES) - 2))
+
+
+def test_duplicates_are_refused_across_files_until_a_delete_all():
+    lines = source_lines([
+        ("10.rules", "-w /etc/hosts -p wa -k h\n-a always,exit -F arch=b64 -S open,openat\n"),
+        ("20.rules", "-w /etc/hosts/ -p aw -k h\n-a always,exit -F arch=b64 -S openat -S open\n-D\n"
+                     "-w /etc/hosts -p wa -k h\n"),
+    ])
+    _parsed, errors = validate_lines(lines, TABLES)
+    assert [(error["file"], error["line"]) for error in errors] == [("20.rules", 1), ("20.rules", 2)]
+    assert errors[0]["reason"] == "duplicate of 10.rules:1 (the kernel refuses a rule that exists)"
+
+
+def test_missing_watch_file_is_fine_when_its_parent_exists(tmp_path):
+    lines = source_lines([("a.rules", "-w %s/missing -p wa\n-a always,exit -F path=%s/missing -F perm=x -F auid>=1000\n"
+                           % (tmp_path, tmp_path))])
+    assert validate_lines(lines, TABLES)[1] == []
+
+
+def test_skip_missing_paths_comments_rules_out(tmp_path):
+    present = tmp_path / "present"
+    present.mkdir()
+    text = ("# heading\n-w %s -p wa -k ok\n-w %s/gone -p wa -k gone\n"
+            "-a always,exit -F dir=%s/gone-dir/ -F perm=wa -k dir\n-a always,exit -F arch=b64 -S open\n"
+            % (present, tmp_path, tmp_path))
+    result, skipped = skip_missing_paths("30.rules", text, TABLES)
+    assert result.splitlines() == [
+        "# heading", "-w %s -p wa -k ok" % present,
+        "# skipped by fleetaudit.auditd: %s/gone does not exist: -w %s/gone -p wa -k gone" % (tmp_path, tmp_path),
+        "# skipped by fleetaudit.auditd: %s/gone-dir/ does not exist: "
+        "-a always,exit -F dir=%s/gone-dir/ -F perm=wa -k dir" % (tmp_path, tmp_path),
+        "-a always,exit -F arch=b64 -S open",
+    ]
+    assert [(entry["line"], entry["path"]) for entry in skipped] == [
+        (3, "%s/gone" % tmp_path), (4, "%s/gone-dir/" % tmp_path)]
+
+
+def test_rule_error_is_a_value_error():
+    with pytest.raises(RuleError):
+        parse_rule("-a always,exit -F arch=b64 -S nope", TABLES)

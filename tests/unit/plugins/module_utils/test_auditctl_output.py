@@ -1,0 +1,45 @@
+"""``auditctl -s`` and ``-l`` output of audit 3.0.9 and 4.0.2 (recorded) and the 2.x one-line form."""
+
+import pytest
+
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import (
+    parse_rule_listing,
+    parse_status,
+)
+from ansible_collections.fleetaudit.auditd.tests.unit.plugins.module_utils.audit_fixtures import VERSIONS, read
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_recorded_status(version):
+    status = parse_status(read(version, "status.txt"))
+    assert status["enabled"] == 1
+    assert status["failure"] == 1
+    assert isinstance(status["pid"], int) and status["pid"] > 0
+    assert status["loginuid_immutable"] == 0
+    assert status["loginuid_immutable_state"] == "unlocked"
+    assert {"rate_limit", "backlog_limit", "lost", "backlog", "backlog_wait_time",
+            "backlog_wait_time_actual"} <= set(status)
+
+
+def test_immutable_and_locked_status():
+    status = parse_status("enabled 2\nfailure 2\npid 0\nloginuid_immutable 1 locked\n")
+    assert (status["enabled"], status["failure"], status["pid"]) == (2, 2, 0)
+    assert (status["loginuid_immutable"], status["loginuid_immutable_state"]) == (1, "locked")
+
+
+def test_old_one_line_status():
+    status = parse_status("AUDIT_STATUS: enabled=1 flag=1 pid=812 rate_limit=0 backlog_limit=320 lost=0 backlog=0")
+    assert status == {"enabled": 1, "failure": 1, "pid": 812, "rate_limit": 0, "backlog_limit": 320,
+                      "lost": 0, "backlog": 0}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_recorded_listing(version):
+    lines = parse_rule_listing(read(version, "sets", "43-module-load.list"))
+    assert len(lines) == 4
+    assert all(line.startswith("-a always,exit") for line in lines)
+
+
+def test_no_rules():
+    assert parse_rule_listing("No rules\n") == []
+    assert parse_rule_listing("") == []
