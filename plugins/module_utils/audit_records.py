@@ -410,7 +410,7 @@ def build_event(records, redactor):
 
 # Time words, as ausearch understands them (man ausearch, -ts).
 TIME_WORDS = ("now", "recent", "boot", "today", "yesterday", "this-week", "week-ago", "this-month",
-               "this-year")
+              "this-year")
 
 
 def _local_midnight(now, days_back=0):
