@@ -361,6 +361,19 @@ def decode_events(blob_b64):
     return [json.loads(line) for line in text.splitlines() if line]
 
 
+def _last_time(fd, end):
+    """Time of the last record before `end` (records are written in time order, give or take
+    the interleaving that EVENT_TIMEOUT covers); 0 when there is none."""
+    tail = max(0, end - 8192)
+    os.lseek(fd, tail, os.SEEK_SET)
+    block = os.read(fd, end - tail)
+    token = _token(block[block.rfind(b"msg=audit("):])
+    try:
+        return float(token.split(b":")[0]) if token else 0.0
+    except ValueError:
+        return 0.0
+
+
 def _newer(record, last):
     return last is None or (record["sec"], record["ms"], record["serial"]) > tuple(last)
 
@@ -385,7 +398,9 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
             raise LogSetError("cannot read audit log %s: %s" % (log.path, exc.strerror))
         try:
             end = _complete_end(fd, os.fstat(fd).st_size)
-            if end <= start:
+            if end <= start or (event_filter.start is not None
+                                and _last_time(fd, end) < event_filter.start - EVENT_TIMEOUT):
+                # Nothing new, or a rotated file that ends before the time window starts.
                 new_cursor = _cursor(log, max(start, end), [], last)
                 continue
             scanned += end - start

@@ -158,6 +158,18 @@ def test_default_log_set_orders_rotated_files_oldest_first(tmp_path):
     assert serials(run(default_log_set(base), keys=["fa_watch"])) == WATCH_SERIALS
 
 
+def test_rotated_file_before_the_time_window_is_not_read(tmp_path):
+    lines = recorded_lines()
+    base = str(tmp_path / "audit.log")
+    write(base, lines[:17])  # events up to 1795712050.927
+    rotate(str(tmp_path))
+    write(base, lines[17:])
+    everything = run(default_log_set(base), keys=["fa_watch", "fa_del"])
+    recent = run(default_log_set(base), keys=["fa_watch", "fa_del"], start=1795712058.0)
+    assert serials(recent) == DEL_SERIALS
+    assert recent["scanned_bytes"] == os.path.getsize(base) < everything["scanned_bytes"]
+
+
 def test_incremental_cursor_across_rotations_loses_and_repeats_nothing(tmp_path):
     lines = recorded_lines()
     base = str(tmp_path / "audit.log")
