@@ -38,6 +38,8 @@ WINDOW = 8 * 1024 * 1024
 EVENT_TIMEOUT = 2.0
 # Events kept open while grouping a full scan; each is emitted once this many younger ones follow.
 PENDING_EVENTS = 256
+# A time window's start is found by bisection to within this many bytes.
+BISECT_SLACK = 64 * 1024
 _ROTATED = re.compile(r"^(?P<base>.+?)(?:\.(?P<index>\d+))?$")
 
 
@@ -374,6 +376,26 @@ def _last_time(fd, end):
         return 0.0
 
 
+def _offset_at(fd, lo, hi, when):
+    """A line start in [lo, hi) at most BISECT_SLACK bytes before the first record at or after
+    `when`: records are in time order, so a bisection skips the older part of a large file."""
+    while hi - lo > BISECT_SLACK:
+        mid = (lo + hi) // 2
+        os.lseek(fd, mid, os.SEEK_SET)
+        block = os.read(fd, 8192)
+        newline = block.find(b"\n")
+        token = _token(block[newline + 1:]) if newline >= 0 else None
+        try:
+            stamp = float(token.split(b":")[0])
+        except (AttributeError, ValueError):
+            break
+        if stamp < when:
+            lo = mid + newline + 1
+        else:
+            hi = mid
+    return lo
+
+
 def _newer(record, last):
     return last is None or (record["sec"], record["ms"], record["serial"]) > tuple(last)
 
@@ -403,6 +425,8 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                 # Nothing new, or a rotated file that ends before the time window starts.
                 new_cursor = _cursor(log, max(start, end), [], last)
                 continue
+            if event_filter.start is not None:
+                start = _offset_at(fd, start, end, event_filter.start - EVENT_TIMEOUT)
             scanned += end - start
             stop_at = None
             emitted = []

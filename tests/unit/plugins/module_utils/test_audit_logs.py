@@ -2,6 +2,7 @@
 temporary log directories (rotation, truncation, interleaving, window boundaries)."""
 
 import os
+import re
 import shutil
 
 import pytest
@@ -168,6 +169,22 @@ def test_rotated_file_before_the_time_window_is_not_read(tmp_path):
     recent = run(default_log_set(base), keys=["fa_watch", "fa_del"], start=1795712058.0)
     assert serials(recent) == DEL_SERIALS
     assert recent["scanned_bytes"] == os.path.getsize(base) < everything["scanned_bytes"]
+
+
+def test_time_window_start_is_found_without_reading_the_older_part(tmp_path, monkeypatch):
+    monkeypatch.setattr(audit_logs, "BISECT_SLACK", 2048)
+    lines = recorded_lines()
+    base = str(tmp_path / "audit.log")
+    # The recorded events again and again, one second apart per copy, serials going up.
+    with open(base, "wb") as handle:
+        for copy in range(40):
+            for line in lines:
+                handle.write(re.sub(rb"audit\((\d+)\.(\d+):(\d+)\)", lambda m, c=copy: b"audit(%d.%s:%d)" % (
+                    int(m.group(1)) + 100 * c, m.group(2), int(m.group(3)) + 1000 * c), line))
+    start = 1795712050 + 100 * 30
+    found = run(log_set(base), keys=["fa_watch"], start=start)
+    assert serials(found) == [s + 1000 * c for c in range(30, 40) for s in WATCH_SERIALS]
+    assert found["scanned_bytes"] < os.path.getsize(base) / 3
 
 
 def test_incremental_cursor_across_rotations_loses_and_repeats_nothing(tmp_path):
