@@ -49,7 +49,8 @@ class ActionModule(ActionBase):
         now = datetime.datetime.now(datetime.timezone.utc)
         run_id = now.strftime("%Y%m%dT%H%M%SZ")
         report = fleet_report.build_report(args["results"], args["policy"],
-                                           generated=now.isoformat(timespec="seconds"), run_id=run_id, gather=gather)
+                                           generated=now.isoformat(timespec="seconds"), run_id=run_id, gather=gather,
+                                           gather_file=gather_file)
         files = {
             "fleet.json": fleet_report.render_json(report),
             "fleet.html": fleet_report.render_html(report),
@@ -62,7 +63,7 @@ class ActionModule(ActionBase):
             "noncompliant": fleet_report.failing_checks(report),
             "hosts_by_status": {status: [host["host"] for host in report["hosts"] if host["status"] == status]
                                 for status in fleet_report.HOST_STATUSES},
-            "gather_file": gather_file if gather is not None else None,
+            "gather_file": report["events_source"],
             "pruned": [],
         })
         if self._task.check_mode:

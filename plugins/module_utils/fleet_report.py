@@ -324,7 +324,7 @@ def events_by_host_and_key(gather):
     return counts
 
 
-def build_report(observed_by_host, policy=None, generated=None, run_id=None, gather=None):
+def build_report(observed_by_host, policy=None, generated=None, run_id=None, gather=None, gather_file=None):
     """The whole fleet report as one JSON-ready dict (what fleet.json holds)."""
     hosts = []
     for name in sorted(observed_by_host):
@@ -341,6 +341,7 @@ def build_report(observed_by_host, policy=None, generated=None, run_id=None, gat
         "checks": [{"id": check_id, "title": title} for check_id, title in CHECKS],
         "hosts": hosts,
         "events": events_by_host_and_key(gather),
+        "events_source": gather_file if gather is not None else None,
     }
 
 
@@ -522,6 +523,7 @@ def render_html(report):
         _host_table(report),
         "<h2>Events by key and host</h2>",
         events_chart_svg(report.get("events") or {}),
+        '<p class="source">%s</p>' % ("From %s" % _e(report["events_source"]) if report.get("events_source") else ""),
         '<h2>Findings</h2><div id="findings">',
         _findings(report),
         "</div></body></html>",

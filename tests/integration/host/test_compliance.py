@@ -111,6 +111,22 @@ def test_check_mode_writes_no_report(tmp_path):
     assert "1 host(s): 1 compliant" in proc.stdout
 
 
+def test_events_chart_comes_from_the_gather_step(tmp_path):
+    with open("/etc/hosts", "a"):  # opened for writing, left as it is: the policy's watch records it
+        pass
+    (tmp_path / "inventory.ini").write_text(INVENTORY)
+    gather = subprocess.run(["ansible-playbook", "-i", "inventory.ini", "-e", "audit_keys=fa-compliance",
+                             "-e", "gather_start=recent", "fleetaudit.auditd.gather"],
+                            cwd=str(tmp_path), capture_output=True, text=True, check=False)
+    assert gather.returncode == 0, gather.stdout[-4000:]
+    proc, report = comply(tmp_path)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert report["events"]["localhost"]["fa-compliance"] >= 1
+    assert report["events_source"].startswith(str(tmp_path / "audit-reports" / "gather-"))
+    page = (tmp_path / "audit-reports" / "latest" / "fleet.html").read_text()
+    assert '<rect class="bar" data-host="localhost" data-key="fa-compliance"' in page
+
+
 def test_rule_added_with_auditctl_fails_drift_with_the_rule_as_evidence(tmp_path):
     auditctl("-w", "/etc/fa-compliance-oob", "-p", "wa", "-k", "fa-oob")
     try:

@@ -320,7 +320,7 @@ def fleet():
     return fr.build_report({"web1": healthy(), "web2": drifted, "c1": container,
                             "db1": {"unreachable": True, "msg": "timed out"}},
                            {"immutable": False}, generated="2026-11-26T17:00:00+00:00", run_id="20261126T170000Z",
-                           gather=gather)
+                           gather=gather, gather_file="/r/gather-20261126T165900Z/gather.json")
 
 
 def test_json_is_one_entry_per_host_and_round_trips():
@@ -330,6 +330,7 @@ def test_json_is_one_entry_per_host_and_round_trips():
     assert data["summary"] == {"hosts": 4, "compliant": 1, "noncompliant": 1, "no-kernel-audit": 1,
                                "unreachable": 1, "error": 0}
     assert data["events"] == {"web1": {"docker": 12, "identity": 3}, "web2": {"docker": 4}}
+    assert data["events_source"] == "/r/gather-20261126T165900Z/gather.json"
     assert data == report
 
 
@@ -358,6 +359,7 @@ def test_html_is_self_contained_escaped_and_has_a_row_per_host():
         assert external not in page
     assert '<svg xmlns="http://www.w3.org/2000/svg" id="events-chart"' in page
     assert page.count('<rect class="bar"') == 3  # web1 docker + identity, web2 docker
+    assert '<p class="source">From /r/gather-20261126T165900Z/gather.json</p>' in page
     assert '<section class="failure b-noncompliant" data-host="web2">' in page
     assert '<div class="finding" data-check="rules_drift">' in page
     # Identical findings are merged: one entry for all checks of the unreachable host.
