@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """No-change run of the auditd role on this machine: task round trips and wall time.
 
 Applies the role twice (the first run converges), then times a third, no-change run and counts

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 name: audit_rule_lines
 short_description: Turn structured audit rules into auditctl rule lines
 version_added: 1.0.0
-author: fleetaudit maintainers
+author: fleetaudit maintainers (@fleetaudit)
 description:
   - Renders the structured rules the P(fleetaudit.auditd.auditd#role) role takes in C(auditd_rules)
     into rule lines for a C(rules.d) file.

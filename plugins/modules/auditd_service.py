@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 module: auditd_service
 short_description: Start, restart or reload the audit daemon in a way that really takes effect
 version_added: 1.0.0
-author: fleetaudit maintainers
+author: fleetaudit maintainers (@fleetaudit)
 description:
   - Manages the C(auditd) daemon, whose systemd unit refuses a manual stop (C(RefuseManualStop=yes)),
     so that M(ansible.builtin.service) with C(use=service) or C(systemctl restart) silently leaves
@@ -23,6 +23,7 @@ attributes:
     description: Reports what would be done and does nothing.
   diff_mode:
     support: none
+    description: There is no file to show a difference of.
 options:
   state:
     description:
