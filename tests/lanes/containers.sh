@@ -2,6 +2,7 @@
 # Container lane: `molecule test` of molecule/default (the auditd role on systemd containers of
 # Debian 12 and Debian 13): create, converge, idempotence, check, verify (testinfra), destroy.
 # Starts the Docker engine and builds the images if needed (both cached).
+#   tests/lanes/containers.sh [ANSIBLE-PLAYBOOK-ARGUMENT...]   (for example -vvv)
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 . "$(dirname "$0")/../../scripts/env.sh"
@@ -19,7 +20,7 @@ output="$CACHE_DIR/molecule-default.log"
 mkdir -p "$CACHE_DIR"
 cd "$REPO_ROOT"
 set +e
-molecule test --scenario-name default 2>&1 | tee "$output"
+molecule test --scenario-name default ${1:+-- "$@"} 2>&1 | tee "$output"
 rc=${PIPESTATUS[0]}
 set -e
 secs=$(( $(date +%s) - start ))
