@@ -83,3 +83,37 @@ def test_a_container_with_a_wrong_setting_is_noncompliant_despite_no_kernel_audi
     for host in report["hosts"]:
         assert host["status"] == "noncompliant"
         assert host["checks"]["auditd_conf"]["evidence"]["mismatches"] == {"num_logs": {"required": 7, "actual": "6"}}
+
+
+def test_schedule_installs_an_active_systemd_timer_and_removes_it(fleet):
+    """A systemd controller (one of the containers): `auto` picks a timer, enabled and waiting."""
+    controller = next(iter(IMAGES))
+    settings = {"compliance_schedule_controller": controller, "compliance_schedule_inventory": "/etc/ansible/fleet.ini",
+                "compliance_schedule_on_calendar": "*-*-* 04:40:00"}
+    (fleet / "schedule.json").write_text(json.dumps(settings))
+
+    def schedule(*extra):
+        proc = subprocess.run(["ansible-playbook", "-i", "inventory.ini", "-e", "@schedule.json", *extra,
+                               "fleetaudit.auditd.schedule"],
+                              cwd=str(fleet), capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+        return proc
+
+    schedule()
+    timer = "fleetaudit-compliance.timer"
+    assert docker("exec", controller, "systemctl", "is-enabled", timer).stdout.strip() == "enabled"
+    assert docker("exec", controller, "systemctl", "is-active", timer).stdout.strip() == "active"
+    unit = docker("exec", controller, "systemctl", "cat", timer).stdout
+    assert "OnCalendar=*-*-* 04:40:00" in unit
+    service = docker("exec", controller, "systemctl", "cat", "fleetaudit-compliance.service").stdout
+    assert "ExecStart=/usr/local/bin/fleetaudit-compliance" in service
+    assert "/etc/ansible/fleet.ini" in docker("exec", controller, "cat", "/usr/local/bin/fleetaudit-compliance").stdout
+    assert "changed=0" in schedule().stdout.split("PLAY RECAP")[1]
+
+    schedule("-e", "compliance_schedule_state=absent")
+    assert docker("exec", controller, "systemctl", "is-active", timer, check=False).stdout.strip() == "inactive"
+    listing = docker("exec", controller, "ls", "/etc/systemd/system", "/usr/local/bin").stdout
+    assert "fleetaudit-compliance" not in listing
+    # systemctl exits 1 when no unit file matches: none is left behind.
+    units = docker("exec", controller, "systemctl", "list-unit-files", "fleetaudit-compliance*", check=False)
+    assert units.returncode == 1 and "0 unit files listed" in units.stdout
