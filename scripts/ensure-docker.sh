@@ -14,6 +14,13 @@ live_pid() { local state; state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null
 
 engine_answers && exit 0
 if ! command -v dockerd >/dev/null || ! command -v docker >/dev/null; then
+  # The package's init script would start an engine with its default bridge and iptables rules:
+  # forbid service starts while it installs (unless a policy is already in place).
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   ensure_packages docker.io
 fi
 engine_log="$IMAGE_CACHE/dockerd.log"
