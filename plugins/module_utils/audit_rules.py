@@ -162,13 +162,16 @@ class SyscallTables:
     """Syscall names and numbers of the host's personalities, from ``ausyscall --dump``.
 
     :param machine: the host's machine name (``uname -m``), e.g. ``x86_64``.
-    :param tables: ``{bits: {name: number}}`` with 64 and/or 32.
+    :param tables: ``{bits: table}`` with 64 and/or 32, where a table is ``{name: number}`` or a
+        function returning one, called the first time a rule needs it (most rule sets never use
+        the 32-bit table, and reading it costs a process).
     """
 
     def __init__(self, machine, tables):
         self.machine = machine
-        self.tables = tables
-        self.names = {bits: {number: name for name, number in table.items()} for bits, table in tables.items()}
+        self._sources = dict(tables)
+        self.tables = {}
+        self.names = {}
         self.default_bits = self.machine_bits(machine)
 
     @staticmethod
@@ -185,8 +188,17 @@ class SyscallTables:
                 table[name.strip()] = int(number)
         return table
 
+    def table(self, bits):
+        """``{name: number}`` for `bits`, or ``None`` when the host has no such personality."""
+        if bits not in self.tables:
+            source = self._sources.get(bits)
+            table = source() if callable(source) else source
+            self.tables[bits] = table or None
+            self.names[bits] = {number: name for name, number in (table or {}).items()}
+        return self.tables[bits]
+
     def number(self, bits, name):
-        table = self.tables.get(bits)
+        table = self.table(bits)
         if table is None:
             raise RuleError("no syscall table for %d-bit programs on %s" % (bits, self.machine))
         if name.isdigit():
@@ -196,6 +208,7 @@ class SyscallTables:
         return table[name]
 
     def name(self, bits, number):
+        self.table(bits)
         return self.names.get(bits, {}).get(number, str(number))
 
     def arch_name(self, bits):
@@ -204,16 +217,18 @@ class SyscallTables:
         return COMPAT_MACHINES.get(self.machine, "%d-bit" % bits)
 
 
+_HEX = re.compile(r"^0[xX][0-9a-fA-F]+$")
+_OCTAL = re.compile(r"^0[0-7]+$")
+
+
 def _c_integer(text):
     """An integer the way strtol(..., 0) reads it (decimal, 0x hex, 0 octal, optional sign)."""
     body = text[1:] if text[:1] in "+-" else text
     sign = -1 if text.startswith("-") else 1
-    if re.match(r"^0[xX][0-9a-fA-F]+$", body):
+    if body.isdigit() and body.isascii():
+        return sign * int(body, 8 if _OCTAL.match(body) else 10)
+    if _HEX.match(body):
         return sign * int(body[2:], 16)
-    if re.match(r"^0[0-7]+$", body):
-        return sign * int(body, 8)
-    if re.match(r"^[0-9]+$", body):
-        return sign * int(body)
     raise RuleError("%r is not a number" % text)
 
 
@@ -551,6 +566,10 @@ def _parse_field(kind, word, rule):
     return (name, op, canonical), "-F %s%s%s" % (name, op, printed), "-F %s%s%s" % (name, op, loadable)
 
 
+# The fields of an -a rule that auditctl -l lists as a watch (with nothing else).
+_WATCH_FIELDS = ({"path", "perm"}, {"dir", "perm"})
+
+
 def _finish_syscall_rule(rule, syscall_words, field_words, tables, default_bits):
     fields = []
     arch_bits = None
@@ -589,10 +608,9 @@ def _finish_syscall_rule(rule, syscall_words, field_words, tables, default_bits)
     for canonical, _printed, _loadable in fields:
         if canonical[0] in ("path", "dir") and canonical[1] == "=":
             rule.paths.append((canonical[0], canonical[2]))
-    plain = {field[0] for field in rule.fields}
-    if (rule.list == "exit" and rule.action == "always" and arch_bits is None and syscalls == "all"
-            and len(rule.fields) == 2 and "perm" in plain and plain & {"path", "dir"}
-            and all(field[1] == "=" for field in rule.fields)):
+    if (len(rule.fields) == 2 and syscalls == "all" and arch_bits is None and rule.list == "exit"
+            and rule.action == "always" and {field[0] for field in rule.fields} in _WATCH_FIELDS
+            and rule.fields[0][1] == rule.fields[1][1] == "="):
         path = [field[2] for field in rule.fields if field[0] in ("path", "dir")][0]
         perms = [field[2] for field in rule.fields if field[0] == "perm"][0]
         _finish_watch(rule, path, perms, [word for _canonical, _printed, word in fields])
@@ -606,9 +624,10 @@ def _finish_syscall_rule(rule, syscall_words, field_words, tables, default_bits)
             listed.append("-S all")
             loadable.append("-S all")
         else:
-            listed.append("-S " + ",".join(tables.name(names_bits, number) for number in sorted(syscalls)))
+            numbers = sorted(syscalls)
+            listed.append("-S " + ",".join(tables.name(names_bits, number) for number in numbers))
             # Numbers: auditctl -l may name them with another arch's table (see rules_drift).
-            loadable.append("-S " + ",".join(str(number) for number in sorted(syscalls)))
+            loadable.append("-S " + ",".join(map(str, numbers)))
     elif rule.list == "io_uring" and syscalls:
         listed.append("-S " + ",".join(sorted(syscalls)))
         loadable.append(listed[-1])
@@ -620,7 +639,7 @@ def _finish_syscall_rule(rule, syscall_words, field_words, tables, default_bits)
     rule.identity = ("rule", rule.list, rule.action, arch_bits, syscalls, frozenset(rule.fields), tuple(rule.keys))
 
 
-def missing_path_reason(option, path, exists=os.path.exists, isdir=os.path.isdir):
+def missing_path_reason(option, path, isdir=os.path.isdir):
     """Why auditctl would refuse a watched path on this host, or ``None``.
 
     ``-w PATH`` and ``-F path=PATH`` need PATH's parent directory; ``-F dir=DIR`` needs DIR.
@@ -646,6 +665,14 @@ def validate_lines(lines, tables, check_paths=True):
     parsed = []
     errors = []
     seen = {}
+    # Rule sets watch many files in few directories: stat each directory once.
+    directories = {}
+
+    def isdir(path):
+        if path not in directories:
+            directories[path] = os.path.isdir(path)
+        return directories[path]
+
     for line in lines:
         try:
             rule = parse_rule(line.text, tables)
@@ -653,7 +680,7 @@ def validate_lines(lines, tables, check_paths=True):
                 continue
             if check_paths:
                 for option, path in rule.paths:
-                    reason = missing_path_reason(option, path)
+                    reason = missing_path_reason(option, path, isdir=isdir)
                     if reason:
                         raise RuleError(reason)
         except RuleError as error:

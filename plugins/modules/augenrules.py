@@ -238,6 +238,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile im
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_drift import (
     expected_state,
     has_drift,
+    listing_matches,
     parse_kernel_rules,
     rule_drift,
     settings_drift,
@@ -265,6 +266,7 @@ class AuditHost:
     def __init__(self, module):
         self.module = module
         self.auditctl = module.get_bin_path("auditctl", opt_dirs=["/sbin", "/usr/sbin"])
+        self.tables = self.syscall_tables()
 
     def run(self, args, check=True):
         rc, out, err = self.module.run_command(args, environ_update={"LC_ALL": "C"})
@@ -273,15 +275,22 @@ class AuditHost:
         return rc, out, err
 
     def syscall_tables(self):
-        """Syscall tables of the host's personality and, on a 64-bit host, of its 32-bit one."""
+        """Syscall tables of the host's personality and, on a 64-bit host, of its 32-bit one,
+        each read from ``ausyscall`` when a rule first needs it."""
         ausyscall = self.module.get_bin_path("ausyscall", required=True, opt_dirs=["/sbin", "/usr/sbin"])
         machine = os.uname()[4]
         own_bits = SyscallTables.machine_bits(machine)
-        tables = {own_bits: SyscallTables.parse_dump(self.run([ausyscall, "--dump"])[1])}
-        if own_bits == 64:
+
+        def own():
+            return SyscallTables.parse_dump(self.run([ausyscall, "--dump"])[1])
+
+        def compat():
             rc, out, _err = self.run([ausyscall, "b32", "--dump"], check=False)
-            if rc == 0:
-                tables[32] = SyscallTables.parse_dump(out)
+            return SyscallTables.parse_dump(out) if rc == 0 else None
+
+        tables = {own_bits: own}
+        if own_bits == 64:
+            tables[32] = compat
         return SyscallTables(machine, tables)
 
     def flavour(self):
@@ -294,8 +303,7 @@ class AuditHost:
         whitespace = "literal"
         if awk:
             rc, out, _err = self.run([awk, AWK_PROBE], check=False)
-            if rc == 0 and out.strip() == "class":
-                whitespace = "class"
+            whitespace = "class" if rc == 0 and out.strip() == "class" else "literal"
         return AugenrulesFlavour.from_script(script, whitespace)
 
     def status(self):
@@ -434,12 +442,15 @@ def desired_contents(module):
 
 
 def kernel_report(host, status, parsed):
-    """Drift of the kernel against the parsed compiled rules."""
+    """Drift of the kernel against the parsed compiled rules, and the number of kernel rules."""
     expected_rules, expected_settings = expected_state([rule for _line, rule in parsed])
-    actual = parse_kernel_rules(host.rule_lines(), host.tables)
-    drift = rule_drift(expected_rules, actual)
+    listing = host.rule_lines()
+    if listing_matches(expected_rules, listing):
+        drift = {"missing": [], "extra": [], "reordered": False}
+    else:
+        drift = rule_drift(expected_rules, parse_kernel_rules(listing, host.tables))
     drift["settings"] = settings_drift(expected_settings, status)
-    return drift, len(actual)
+    return drift, len(listing)
 
 
 def pending_lines(drift):
@@ -483,7 +494,6 @@ def main():
     state = params["state"]
     rules_file = params["rules_file"]
     host = AuditHost(module)
-    host.tables = host.syscall_tables()
 
     directory = RulesDirectory(module, params["rules_dir"])
     contents = desired_contents(module)

@@ -110,6 +110,16 @@ def _restore_kernel(rules, status):
     auditctl("-e", status["enabled"])
 
 
+@pytest.fixture
+def namespaced_python(tmp_path):
+    """A managed-host Python that runs in a PID namespace of its own, where the kernel refuses
+    audit requests as it does in a container (pass it as ansible_python_interpreter)."""
+    wrapper = tmp_path / "python-in-pid-namespace"
+    wrapper.write_text('#!/bin/sh\nexec unshare --pid --fork --mount-proc %s "$@"\n' % HOST_PYTHON)
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def host_audit_state():
     """Saves the kernel rules, kernel settings and /etc/audit rule files; restores them all.

@@ -9,6 +9,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile im
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_drift import (
     expected_state,
     has_drift,
+    listing_matches,
     parse_kernel_rules,
     rule_drift,
     settings_drift,
@@ -127,3 +128,28 @@ def test_loadable_forms_auditctl_accepts():
     assert rule.loadable == "-a always,exit -F arch=b64 -S 2 -F pid=4294967295 -F filetype=file -F auid<=4294967294"
     watch = parse_kernel_rules(["-w /etc/ssh/ -p wa -k sshd"], TABLES)[0]
     assert watch.loadable == "-a always,exit -F dir=/etc/ssh/ -F perm=wa -F key=sshd"
+
+
+def test_listing_matches_only_when_text_equal_and_unambiguous():
+    rules = parsed("-w /etc/passwd -p wa -k identity\n-a always,exit -F arch=b64 -S openat,open -k a\n")
+    expected = expected_state(rules)[0]
+    listing = ["-w /etc/passwd -p wa -k identity", "-a always,exit -F arch=b64 -S open,openat -F key=a"]
+    assert listing_matches(expected, listing)
+    assert not listing_matches(expected, listing[:1])
+    assert not listing_matches(expected, list(reversed(listing)))
+    archless = expected_state(parsed("-a always,exit -S adjtimex -k t\n"))[0]
+    assert not listing_matches(archless, ["-a always,exit -S adjtimex -F key=t"])
+
+
+@pytest.mark.parametrize("version, name", CASES)
+def test_listing_matches_agrees_with_the_full_comparison(version, name):
+    version_tables = tables(version)
+    rules, _errors = validate_lines(source_lines([(name, read(version, "sets", name + ".rules"))]),
+                                    version_tables, check_paths=False)
+    expected = expected_state([rule for _line, rule in rules])[0]
+    listing = parse_rule_listing(read(version, "sets", name + ".list"))
+    if listing_matches(expected, listing):
+        assert rule_drift(expected, parse_kernel_rules(listing, version_tables))["missing"] == []
+    else:
+        # Only the quirks the fast path leaves to the full comparison.
+        assert name in ("forms", "44-installers", "70-einval")

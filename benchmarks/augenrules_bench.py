@@ -1,0 +1,155 @@
+# Copyright: (c) 2026, fleetaudit maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Speed of fleetaudit.auditd.augenrules against the host's own ``augenrules --check``.
+
+    . scripts/env.sh; sudo -E python benchmarks/augenrules_bench.py [--rules 1000] [--runs 10]
+
+On one 1,000-rule set (half watches, half syscall rules), in the same run:
+- baseline: the host's augenrules script with ``--check`` (pointed at a temporary rules.d, as
+  it compares files only);
+- the module with ``state: checked`` and with ``state: loaded`` when nothing changes, both of
+  which also read the kernel's rules (``auditctl -l``, ``auditctl -s``) and compare them.
+The module is timed two ways: the whole process as Ansible starts it on a managed host (Python
+start, imports, module), and its own work inside an already started Python.
+Prints median wall times and the ratios to the baseline. Needs root and kernel audit; the
+kernel's rules and settings are put back afterwards. Never sets immutable mode.
+"""
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from ansible.module_utils import basic
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_rules import SyscallTables
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import (
+    parse_rule_listing,
+    parse_status,
+)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_drift import parse_kernel_rules
+from ansible_collections.fleetaudit.auditd.plugins.modules import augenrules as module_code
+
+SETTINGS = (("-b", "backlog_limit"), ("-f", "failure"), ("-r", "rate_limit"),
+            ("--backlog_wait_time", "backlog_wait_time"))
+
+
+def run(*args):
+    return subprocess.run(list(args), capture_output=True, text=True, check=True).stdout
+
+
+def rule_set(count):
+    """``count`` rules: watches on existing programs, then syscall rules with distinct fields."""
+    programs = sorted(name for name in os.listdir("/usr/bin") if os.path.isfile(os.path.join("/usr/bin", name)))
+    watches = ["-w /usr/bin/%s -p x -k bench-exec" % name for name in programs[:count // 2]]
+    syscalls = ["-a always,exit -F arch=b64 -S openat,open -F auid=%d -F key=bench-open" % (2000 + index)
+                for index in range(count - len(watches))]
+    return "-D\n-b 8192\n-f 1\n" + "\n".join(watches + syscalls) + "\n"
+
+
+def median_seconds(candidates, runs):
+    """``{name: median seconds}``, the candidates run in turn in each round so that the load of a
+    busy machine falls on all of them alike."""
+    times = {name: [] for name, _function in candidates}
+    for _index in range(runs):
+        for name, function in candidates:
+            start = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def module_in_process(args):
+    """Runs the module's main() in this Python; returns its result."""
+    # What AnsibleModule reads its arguments from (ansible.module_utils.testing does the same).
+    basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
+    basic._ANSIBLE_PROFILE = "legacy"
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        try:
+            module_code.main()
+        except SystemExit:
+            pass
+    return json.loads(output.getvalue())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rules", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=15)
+    options = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("needs root (auditctl)")
+    status = parse_status(run("auditctl", "-s"))
+    if status.get("enabled") == 2:
+        sys.exit("the kernel is immutable: nothing to measure")
+    machine = os.uname()[4]
+    tables = SyscallTables(machine, {64: SyscallTables.parse_dump(run("ausyscall", "--dump")),
+                                     32: SyscallTables.parse_dump(run("ausyscall", "b32", "--dump"))})
+    saved_rules = parse_kernel_rules(parse_rule_listing(run("auditctl", "-l")), tables)
+    work = tempfile.mkdtemp(prefix="fa-bench-")
+    try:
+        rules_dir = os.path.join(work, "rules.d")
+        rules_file = os.path.join(work, "audit.rules")
+        os.mkdir(rules_dir)
+        with open(os.path.join(rules_dir, "50-bench.rules"), "w") as handle:
+            handle.write(rule_set(options.rules))
+        script = open(shutil.which("augenrules")).read()
+        script = script.replace("DestinationFile=/etc/audit/audit.rules", "DestinationFile=" + rules_file)
+        script = script.replace("SourceRulesDir=/etc/audit/rules.d", "SourceRulesDir=" + rules_dir)
+        augenrules = os.path.join(work, "augenrules")
+        with open(augenrules, "w") as handle:
+            handle.write(script)
+        args = {"rules_dir": rules_dir, "rules_file": rules_file}
+        first = module_in_process(dict(args, state="loaded"))
+        if first.get("failed"):
+            sys.exit("loading the benchmark rules failed: %s" % first.get("msg"))
+        check_output = run("sh", augenrules, "--check")
+        assert "No change" in check_output, check_output
+        for state in ("checked", "loaded"):
+            result = module_in_process(dict(args, state=state))
+            assert result["changed"] is False and result["loaded_rules"] == options.rules, result
+
+        args_file = os.path.join(work, "args.json")
+
+        def module_process(state):
+            with open(args_file, "w") as handle:
+                json.dump({"ANSIBLE_MODULE_ARGS": dict(args, state=state)}, handle)
+            run(sys.executable, module_code.__file__, args_file)
+
+        baseline_name = "augenrules --check (files only, baseline)"
+        candidates = [(baseline_name, lambda: run("sh", augenrules, "--check"))]
+        for state in ("checked", "loaded"):
+            candidates.append(("module state=%s, in-process work" % state,
+                               lambda state=state: module_in_process(dict(args, state=state))))
+            candidates.append(("module state=%s, whole process" % state,
+                               lambda state=state: module_process(state)))
+        medians = median_seconds(candidates, options.runs)
+        baseline = medians[baseline_name]
+        rows = [(name, medians[name]) for name, _function in candidates]
+        print("%d rules, median of %d runs, audit %s" % (options.rules, options.runs,
+                                                         run("auditctl", "-v").split()[-1]))
+        print("%-48s %10s %8s" % ("", "seconds", "ratio"))
+        for name, seconds in rows:
+            print("%-48s %10.4f %7.2fx" % (name, seconds, seconds / baseline))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        subprocess.run(["auditctl", "-D"], capture_output=True, check=False)
+        for option, name in SETTINGS:
+            subprocess.run(["auditctl", option, str(status[name])], capture_output=True, check=False)
+        if saved_rules:
+            handle, path = tempfile.mkstemp(suffix=".rules")
+            with os.fdopen(handle, "w") as stream:
+                stream.write("".join(rule.loadable + "\n" for rule in saved_rules))
+            subprocess.run(["auditctl", "-R", path], capture_output=True, check=False)
+            os.unlink(path)
+
+
+if __name__ == "__main__":
+    main()
