@@ -181,20 +181,25 @@ def test_stopped_auditd_fails_service(tmp_path):
     assert service["evidence"]["running"] is False and "not running" in service["message"]
 
 
-def test_unreachable_host_is_reported_not_hidden(tmp_path):
+def test_unreachable_and_unreadable_hosts_are_reported_not_hidden(tmp_path):
     # Port 9 on the loopback: the connection is refused at once, no traffic leaves the machine.
     inventory = INVENTORY + ("gone.example.test ansible_host=127.0.0.1 ansible_port=9 ansible_connection=ssh "
-                             "ansible_user=nobody ansible_ssh_common_args='-o ConnectTimeout=5'\n")
+                             "ansible_user=nobody ansible_ssh_common_args='-o ConnectTimeout=5'\n"
+                             "broken.example.test ansible_connection=local ansible_become=false "
+                             "ansible_python_interpreter=/nonexistent/python3\n")
     proc, report = comply(tmp_path, inventory=inventory)
     assert proc.returncode != 0
     assert "gone.example.test (unreachable)" in proc.stdout
     assert checks_of(report, "gone.example.test")[0] == "unreachable"
     assert checks_of(report, "localhost")[0] == "compliant"
-    assert report["summary"] == {"hosts": 2, "compliant": 1, "noncompliant": 0, "no-kernel-audit": 0,
-                                 "unreachable": 1, "error": 0}
+    status, _statuses, checks = checks_of(report, "broken.example.test")
+    assert status == "error" and "/nonexistent/python3" in checks["installed"]["message"]
+    assert report["summary"] == {"hosts": 3, "compliant": 1, "noncompliant": 0, "no-kernel-audit": 0,
+                                 "unreachable": 1, "error": 1}
     proc, report = comply(tmp_path, inventory=inventory, compliance_fail_on_unreachable=False)
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert checks_of(report, "gone.example.test")[0] == "unreachable"
+    assert checks_of(report, "broken.example.test")[0] == "error"
 
 
 def test_schedule_installs_a_cron_entry_that_runs_and_keeps_the_last_reports(tmp_path):
