@@ -32,6 +32,7 @@ CURSOR_VERSION = 1
 # far from a matching line the other records of its event are looked for.
 GATHER_BEFORE = 4 * 1024
 GATHER_AFTER = 64 * 1024
+GATHER_BLOCK = 8 * 1024
 WINDOW = 8 * 1024 * 1024
 # auditd's end_of_event_timeout: a syscall event is complete with its PROCTITLE record; one without
 # it that is younger than this may still be growing, so an incremental run leaves it for the next.
@@ -209,6 +210,10 @@ class _Window:
             return start, -1, None
         return start, end + 1, self.map[start - self.base:end - self.base]
 
+    def read(self, start, end):
+        """The bytes of [start, end), clipped to the window."""
+        return self.map[max(start, self.lo) - self.base:min(end, self.hi) - self.base]
+
     def close(self):
         self.map.close()
 
@@ -240,21 +245,43 @@ def _gather(window, token, start, end, line):
     event = RawEvent(token, start)
     event.add(start, line)
     marker = b"(" + token + b")"
-    for forward in (False, True):
-        pos = end if forward else start
-        while not (forward and event.complete):
-            if forward:
-                pos = window.find(marker, pos, end + GATHER_AFTER)
-            else:
-                pos = window.rfind(marker, start - GATHER_BEFORE, pos)
-            if pos < 0:
-                break
-            s, e, other = window.line(pos)
-            if e < 0:
-                break
-            event.add(s, other)
-            pos = e if forward else s
+    pos = start
+    while True:
+        pos = window.rfind(marker, start - GATHER_BEFORE, pos)
+        if pos < 0:
+            break
+        s, e, other = window.line(pos)
+        if e < 0:
+            break
+        event.add(s, other)
+        pos = s
+    _gather_after(window, marker, end, event)
     return event
+
+
+def _gather_after(window, marker, pos, event):
+    """Adds the records of the event that follow the line start pos, up to its last one. The bytes
+    are read a block at a time (one copy, then searches within it): most events end in the first."""
+    limit = min(window.hi, pos + GATHER_AFTER)
+    size = GATHER_BLOCK
+    while not event.complete and pos < limit:
+        block = window.read(pos, min(limit, pos + size))
+        resume = block.rfind(b"\n") + 1  # a line cut by the block's end is read again
+        at = block.find(marker, 0, resume)
+        while at >= 0:
+            line_start = block.rfind(b"\n", 0, at) + 1
+            line_end = block.find(b"\n", at)
+            event.add(pos + line_start, block[line_start:line_end])
+            if event.complete:
+                return
+            at = block.find(marker, line_end, resume)
+        if resume:
+            pos += resume
+            size = GATHER_BLOCK
+        elif pos + size < limit:
+            size *= 2  # one line longer than the block
+        else:
+            return
 
 
 def scan_matching(fd, start, end, needles):
@@ -330,6 +357,10 @@ def needles_for(event_filter):
     return None
 
 
+# Events are trees: no need for the encoder's cycle check.
+_to_json = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
+
 class SearchResult:
     """Matching events as gzip-compressed JSON Lines (bounded memory), with the figures."""
 
@@ -342,7 +373,7 @@ class SearchResult:
         self.raw_bytes = 0
 
     def add(self, event):
-        line = (json.dumps(event, separators=(",", ":")) + "\n").encode()
+        line = (_to_json(event) + "\n").encode()
         self.raw_bytes += len(line)
         self._chunks.append(self._compressor.compress(line))
         self.count += 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import operator
 import re
 import time
 
@@ -67,6 +68,7 @@ _HEADER = re.compile(
 # (enriched SADDR) or bare.
 _FIELD = re.compile(r"""([^\s=]+)=("[^"]*"|'[^']*'|\{[^}]*\}|\S*)""")
 _NULL = "(null)"
+_NAME_VALUE = operator.methodcaller("split", "=", 1)
 
 # A password-like option followed by its value, in a command line or any other free text.
 DEFAULT_REDACT_PATTERNS = (
@@ -78,6 +80,7 @@ DEFAULT_REDACT_PATTERNS = (
 _SECRET_OPTION = re.compile(
     r"(?i)^--?(?:password|passwd|passphrase|pwd|secret|token|api[-_]?key|access[-_]?key)$"
 )
+_SECRET_OPTIONS = re.compile(_SECRET_OPTION.pattern, re.MULTILINE)
 
 
 class AuditParseError(ValueError):
@@ -106,7 +109,7 @@ def _parse_kernel_fields(text, record_type, fields):
     """Kernel records: no value holds a space or a quote (such values are hex-encoded), so plain
     splits are exact, and much faster than the general pattern. Raises ValueError on a word
     without "="."""
-    fields.update(token.split("=", 1) for token in text.replace('"', "").split())
+    fields.update(map(_NAME_VALUE, text.replace('"', "").split()))
     for name in ENCODED_FIELDS.intersection(fields) if record_type != "EXECVE" else list(fields):
         value = fields[name]
         if (record_type != "EXECVE" or _EXECVE_ARG.match(name)) and _HEX.match(value) \
@@ -137,7 +140,7 @@ def _parse_fields(text, record_type, fields):
 def _parse_interpreted(text):
     if "{" not in text and "'" not in text:
         try:
-            return dict(token.split("=", 1) for token in text.replace('"', "").split())
+            return dict(map(_NAME_VALUE, text.replace('"', "").split()))
         except ValueError:
             pass
     fields = {}
@@ -153,18 +156,15 @@ def parse_record(line):
     match = _HEADER.match(line)
     if not match:
         raise AuditParseError("not an audit record: %r" % line[:120])
-    body = line[match.end():]
-    interpreted = None
-    if ENRICHED_SEPARATOR in body:
-        body, extra = body.split(ENRICHED_SEPARATOR, 1)
-        interpreted = _parse_interpreted(extra)
-    record_type = match.group("type")
+    node, record_type, sec, ms, serial = match.groups()
+    body, separator, extra = line[match.end():].partition(ENRICHED_SEPARATOR)
+    interpreted = _parse_interpreted(extra) if separator else None
     record = {
         "type": record_type,
-        "serial": int(match.group("serial")),
-        "sec": int(match.group("sec")),
-        "ms": int(match.group("ms")),
-        "node": match.group("node"),
+        "serial": int(serial),
+        "sec": int(sec),
+        "ms": int(ms),
+        "node": node,
         "fields": _parse_fields(body, record_type, {}),
     }
     if record_type == "PROCTITLE" and "proctitle" in record["fields"]:
@@ -284,6 +284,9 @@ class Redactor:
     def __init__(self, patterns):
         try:
             self.patterns = [re.compile(p) for p in patterns]
+            # Screens an event's free text, joined by newlines, in one search per pattern; in
+            # multi-line mode ^ and $ also hold at the edges of every joined value.
+            self._screens = [re.compile(p, re.MULTILINE) for p in patterns]
         except re.error as exc:
             raise ValueError("bad redact pattern: %s" % exc)
 
@@ -310,19 +313,25 @@ class Redactor:
                 result.append(self.text(arg))
         return result
 
-    def record(self, record):
-        fields = record["fields"]
-        names = _free_text_names(record["type"], fields)
-        # One search over the record's free text first: most records hold nothing to redact.
-        blob = "\n".join(fields[name] for name in names)
-        if any(pattern.search(blob) for pattern in self.patterns):
-            for name in names:
-                fields[name] = self.text(fields[name])
-        if "argv" in record:
-            record["argv"] = self.argv(record["argv"])
-            if record["type"] == "EXECVE":
-                record["fields"].update(("a%d" % index, arg) for index, arg in enumerate(record["argv"]))
-        return record
+    def event(self, records):
+        """Redacts the free text and the command lines of one event's records, in place. Most events
+        hold nothing to redact: one screening of all their text finds those first."""
+        texts = []
+        for record in records:
+            fields = record["fields"]
+            texts.extend(fields[name] for name in _free_text_names(record["type"], fields))
+        text_has_secret = any(screen.search("\n".join(texts)) for screen in self._screens)
+        for record in records:
+            if text_has_secret:
+                fields = record["fields"]
+                for name in _free_text_names(record["type"], fields):
+                    fields[name] = self.text(fields[name])
+            argv = record.get("argv")
+            if argv and (text_has_secret or _SECRET_OPTIONS.search("\n".join(argv[:-1]))
+                         or any(screen.search("\n".join(argv)) for screen in self._screens)):
+                record["argv"] = self.argv(argv)
+                if record["type"] == "EXECVE":
+                    record["fields"].update(("a%d" % index, arg) for index, arg in enumerate(record["argv"]))
 
 
 class EventFilter:
@@ -395,8 +404,7 @@ class EventFilter:
 
 def build_event(records, redactor):
     """Records of one serial (file order) -> the public event object."""
-    for record in records:
-        redactor.record(record)
+    redactor.event(records)
     first = records[0]
     return {
         "serial": first["serial"],
