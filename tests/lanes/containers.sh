@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Container lane: `molecule test` of molecule/default (the auditd role on systemd containers of
-# Debian 12 and Debian 13): create, converge, idempotence, check, verify (testinfra), destroy.
+# Debian 12 and Debian 13): create, prepare, converge, idempotence, check (a check-mode run that
+# must change nothing), side_effect (drift that check mode reports and a run repairs), verify
+# (testinfra), destroy.
 # Starts the Docker engine and builds the images if needed (both cached).
 #   tests/lanes/containers.sh [ANSIBLE-PLAYBOOK-ARGUMENT...]   (for example -vvv)
 set -euo pipefail
