@@ -261,6 +261,19 @@ def _exit_value(value):
         raise RuleError("unknown errno %s in exit field" % value)
 
 
+def _named_number(value, numbers, what, known=None):
+    """A value given by name (a key of `numbers`) or as a number (one of `known` if given)."""
+    if value in numbers:
+        return numbers[value]
+    try:
+        number = _c_integer(value)
+    except RuleError:
+        number = None
+    if number is None or (known is not None and number not in known):
+        raise RuleError("unknown %s %s" % (what, value))
+    return number
+
+
 def _field_forms(name, value):
     """``(canonical, printed, loadable)`` forms of one ``-F`` value.
 
@@ -287,13 +300,7 @@ def _field_forms(name, value):
         printed = "-" + ERRNO_NAMES[-number] if number < 0 and -number in ERRNO_NAMES else str(number)
         return number, printed, printed
     if name == "msgtype":
-        if value in MESSAGE_TYPE_NUMBERS:
-            number = MESSAGE_TYPE_NUMBERS[value]
-        else:
-            try:
-                number = _c_integer(value)
-            except RuleError:
-                raise RuleError("unknown message type %s" % value)
+        number = _named_number(value, MESSAGE_TYPE_NUMBERS, "message type")
         printed = MESSAGE_TYPES.get(number, str(number))
         return number, printed, printed
     if name == "perm":
@@ -302,21 +309,11 @@ def _field_forms(name, value):
         letters = "".join(letter for letter in PERMISSION_ORDER if letter in value)
         return letters, letters, letters
     if name == "filetype":
-        if value in FILE_TYPES:
-            number = FILE_TYPES[value]
-        else:
-            try:
-                number = _c_integer(value)
-            except RuleError:
-                number = None
-            if number not in FILE_TYPES.values():
-                raise RuleError("unknown file type %s" % value)
+        number = _named_number(value, FILE_TYPES, "file type", known=FILE_TYPES.values())
         names = {code: text for text, code in FILE_TYPES.items()}
         return number, str(number), names[number]
     if name == "fstype":
-        if value not in FS_TYPES and not value.isdigit():
-            raise RuleError("unknown file system type %s" % value)
-        number = FS_TYPES.get(value) or int(value)
+        number = _named_number(value, FS_TYPES, "file system type")
         names = {code: text for text, code in FS_TYPES.items()}
         printed = names.get(number, str(number))
         return number, printed, printed
@@ -445,6 +442,9 @@ def parse_rule(text, tables, names_bits=None, listed=False):
         return None
     if "\t" in text:
         raise RuleError("tab character: auditctl splits rule words on spaces only")
+    if "\r" in text:
+        # augenrules before audit 4.0 keeps a CRLF file's carriage returns in the compiled file.
+        raise RuleError("carriage return (a CRLF file?): it would become part of the rule")
     rule = AuditRule(text)
     options = _options(split_words(text))
     syscall_words = []

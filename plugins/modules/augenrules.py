@@ -170,7 +170,10 @@ reboot_required:
   returned: always
   type: bool
 pending:
-  description: Normalized rules and settings that take effect only after a reboot.
+  description:
+    - What takes effect only after a reboot, one line each, C(+ RULE) for a rule to load,
+      C(- RULE) for a loaded rule to go (rules as C(auditctl -l) prints them), and
+      C(NAME VALUE (now VALUE)) for a kernel setting.
   returned: always
   type: list
   elements: str

@@ -132,6 +132,7 @@ BAD_RULES = [
     ("--no-such-option", "unknown option --no-such-option"),
     ("-w /etc/passwd stray", "unexpected word 'stray'"),
     ("\t-w /etc/passwd -p wa", "tab character"),
+    ("-w /etc/passwd -p wa\r", "carriage return"),
     ("-w /etc/passwd -p", "option -p needs a value"),
     ("-l", "option -l does not belong in a rules file"),
     ("-b 100 -w /etc/passwd", "control options (-b) mixed with a rule"),
