@@ -22,7 +22,7 @@ from collections import OrderedDict
 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (
     AuditParseError,
-    build_event,
+    event_json,
     parse_record,
 )
 
@@ -357,10 +357,6 @@ def needles_for(event_filter):
     return None
 
 
-# Events are trees: no need for the encoder's cycle check.
-_to_json = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
-
-
 class SearchResult:
     """Matching events as gzip-compressed JSON Lines (bounded memory), with the figures."""
 
@@ -372,12 +368,12 @@ class SearchResult:
         self.count_by_key = {}
         self.raw_bytes = 0
 
-    def add(self, event):
-        line = (_to_json(event) + "\n").encode()
+    def add(self, event_text, keys):
+        line = (event_text + "\n").encode()
         self.raw_bytes += len(line)
         self._chunks.append(self._compressor.compress(line))
         self.count += 1
-        for key in event["keys"]:
+        for key in keys:
             if self._counted_keys and key not in self._counted_keys:
                 continue  # the other keys of a multi-key rule were not asked for
             self.count_by_key[key] = self.count_by_key.get(key, 0) + 1
@@ -482,7 +478,7 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                     truncated = True
                     stop_at = raw.offset if stop_at is None else min(stop_at, raw.offset)
                     break
-                result.add(build_event(records, redactor))
+                result.add(*event_json(records, redactor))
                 emitted.append((raw.offset, token))
                 if last is None or (first["sec"], first["ms"], first["serial"]) > tuple(last):
                     last = [first["sec"], first["ms"], first["serial"]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import json
 import operator
 import re
 import time
@@ -69,6 +70,8 @@ _HEADER = re.compile(
 _FIELD = re.compile(r"""([^\s=]+)=("[^"]*"|'[^']*'|\{[^}]*\}|\S*)""")
 _NULL = "(null)"
 _NAME_VALUE = operator.methodcaller("split", "=", 1)
+# Events are trees: no need for the encoder's cycle check.
+_to_json = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 # A password-like option followed by its value, in a command line or any other free text.
 DEFAULT_REDACT_PATTERNS = (
@@ -108,14 +111,17 @@ def _field_value(name, value, record_type):
 def _parse_kernel_fields(text, record_type, fields):
     """Kernel records: no value holds a space or a quote (such values are hex-encoded), so plain
     splits are exact, and much faster than the general pattern. Raises ValueError on a word
-    without "="."""
-    fields.update(map(_NAME_VALUE, text.replace('"', "").split()))
+    without "=". Returns the text without its quotes when every value is as written there (none
+    decoded), else None."""
+    unquoted = text.replace('"', "")
+    fields.update(map(_NAME_VALUE, unquoted.split()))
     for name in ENCODED_FIELDS.intersection(fields) if record_type != "EXECVE" else list(fields):
         value = fields[name]
         if (record_type != "EXECVE" or _EXECVE_ARG.match(name)) and _HEX.match(value) \
                 and not _was_quoted(text, name):
             fields[name] = _decode_hex(value)
-    return fields
+            unquoted = None
+    return unquoted
 
 
 def _was_quoted(text, name):
@@ -123,6 +129,8 @@ def _was_quoted(text, name):
 
 
 def _parse_fields(text, record_type, fields):
+    """Adds the fields of text; returns the text without quotes when the fields are its values as
+    written (see _parse_kernel_fields), else None."""
     if "'" not in text and "{" not in text:
         try:
             return _parse_kernel_fields(text, record_type, fields)
@@ -134,13 +142,15 @@ def _parse_fields(text, record_type, fields):
             _parse_fields(value[1:-1], record_type, fields)
             continue
         fields[name] = _field_value(name, value, record_type)
-    return fields
+    return None
 
 
 def _parse_interpreted(text):
+    """(fields, the text without quotes when the fields are its values as written, else None)"""
     if "{" not in text and "'" not in text:
+        unquoted = text.replace('"', "")
         try:
-            return dict(map(_NAME_VALUE, text.replace('"', "").split()))
+            return dict(map(_NAME_VALUE, unquoted.split())), unquoted
         except ValueError:
             pass
     fields = {}
@@ -148,39 +158,59 @@ def _parse_interpreted(text):
         if value[:1] in "\"'" and len(value) >= 2:
             value = value[1:-1]
         fields[name] = value
-    return fields
+    return fields, None
+
+
+def _plain_json(unquoted):
+    """The JSON object of `name=value ...` text whose values are the fields as written, made from
+    the text: several times cheaper than encoding the fields. None when a value would need escaping
+    or the text is not single-spaced."""
+    if not unquoted:
+        return None if unquoted is None else "{}"
+    if unquoted.isascii() and unquoted.isprintable() and "\\" not in unquoted and "  " not in unquoted \
+            and unquoted[0] != " " and unquoted[-1] != " " and unquoted.count("=") == unquoted.count(" ") + 1:
+        return '{"' + unquoted.replace("=", '":"').replace(" ", '","') + '"}'
+    return None
 
 
 def parse_record(line):
-    """One log line -> dict(type, serial, sec, ms, node, fields, interpreted)."""
+    """One log line -> dict(type, serial, sec, ms, node, fields, interpreted). For the JSON form,
+    `fields_json` and `interpreted_json` hold the JSON of the fields made from the text when that
+    is possible (see _plain_json)."""
     match = _HEADER.match(line)
     if not match:
         raise AuditParseError("not an audit record: %r" % line[:120])
     node, record_type, sec, ms, serial = match.groups()
     body, separator, extra = line[match.end():].partition(ENRICHED_SEPARATOR)
-    interpreted = _parse_interpreted(extra) if separator else None
+    fields = {}
+    unquoted = _parse_fields(body, record_type, fields)
     record = {
         "type": record_type,
         "serial": int(serial),
         "sec": int(sec),
         "ms": int(ms),
         "node": node,
-        "fields": _parse_fields(body, record_type, {}),
+        "fields": fields,
+        "fields_json": None,
     }
-    if record_type == "PROCTITLE" and "proctitle" in record["fields"]:
+    if record_type == "PROCTITLE" and "proctitle" in fields:
         # The kernel separates the arguments by NUL bytes: keep them apart for the summary, and
         # show the field the way ausearch -i does.
-        record["argv"] = record["fields"]["proctitle"].rstrip("\x00").split("\x00")
-        record["fields"]["proctitle"] = " ".join(record["argv"])
+        record["argv"] = fields["proctitle"].rstrip("\x00").split("\x00")
+        fields["proctitle"] = " ".join(record["argv"])
     elif record_type == "EXECVE":
-        record["argv"] = _execve_argv(record["fields"])
+        record["argv"] = _execve_argv(fields)
         # One field per argument, long ones joined from their aN[i] pieces.
-        fields = record["fields"]
         for name in [n for n in fields if "[" in n]:
             del fields[name]
         fields.update(("a%d" % index, arg) for index, arg in enumerate(record["argv"]))
-    if interpreted:
-        record["interpreted"] = interpreted
+    else:
+        record["fields_json"] = _plain_json(unquoted)
+    if separator:
+        interpreted, unquoted = _parse_interpreted(extra)
+        if interpreted:
+            record["interpreted"] = interpreted
+            record["interpreted_json"] = _plain_json(unquoted)
     return record
 
 
@@ -316,22 +346,22 @@ class Redactor:
     def event(self, records):
         """Redacts the free text and the command lines of one event's records, in place. Most events
         hold nothing to redact: one screening of all their text finds those first."""
-        texts = []
+        free_text = [(record, _free_text_names(record["type"], record["fields"])) for record in records]
+        texts = [record["fields"][name] for record, names in free_text for name in names]
         for record in records:
-            fields = record["fields"]
-            texts.extend(fields[name] for name in _free_text_names(record["type"], fields))
+            texts.extend(record.get("argv", ()))
         text_has_secret = any(screen.search("\n".join(texts)) for screen in self._screens)
-        for record in records:
+        for record, names in free_text:
+            fields = record["fields"]
             if text_has_secret:
-                fields = record["fields"]
-                for name in _free_text_names(record["type"], fields):
+                for name in names:
                     fields[name] = self.text(fields[name])
+                record["fields_json"] = None
             argv = record.get("argv")
-            if argv and (text_has_secret or _SECRET_OPTIONS.search("\n".join(argv[:-1]))
-                         or any(screen.search("\n".join(argv)) for screen in self._screens)):
+            if argv and (text_has_secret or _SECRET_OPTIONS.search("\n".join(argv[:-1]))):
                 record["argv"] = self.argv(argv)
                 if record["type"] == "EXECVE":
-                    record["fields"].update(("a%d" % index, arg) for index, arg in enumerate(record["argv"]))
+                    fields.update(("a%d" % index, arg) for index, arg in enumerate(record["argv"]))
 
 
 class EventFilter:
@@ -402,18 +432,31 @@ class EventFilter:
         return False
 
 
-def build_event(records, redactor):
-    """Records of one serial (file order) -> the public event object."""
+_TYPE_JSON = {}
+
+
+def event_json(records, redactor):
+    """Records of one serial (file order) -> the public event object as JSON text, and its keys."""
     redactor.event(records)
     first = records[0]
-    return {
-        "serial": first["serial"],
-        "time": iso_time(first["sec"], first["ms"]),
-        "node": first["node"],
-        "keys": event_keys(records),
-        "records": [dict((k, r[k]) for k in ("type", "fields", "interpreted") if k in r) for r in records],
-        "summary": summarize(records),
-    }
+    keys = event_keys(records)
+    return '{"serial":%d,"time":"%s","node":%s,"keys":%s,"records":[%s],"summary":%s}' % (
+        first["serial"], iso_time(first["sec"], first["ms"]), _to_json(first["node"]), _to_json(keys),
+        ",".join(map(_record_json, records)), _to_json(summarize(records))), keys
+
+
+def _record_json(record):
+    record_type = record["type"]
+    type_json = _TYPE_JSON.get(record_type) or _TYPE_JSON.setdefault(record_type, _to_json(record_type))
+    text = '{"type":%s,"fields":%s' % (type_json, record.get("fields_json") or _to_json(record["fields"]))
+    if "interpreted" in record:
+        text += ',"interpreted":' + (record.get("interpreted_json") or _to_json(record["interpreted"]))
+    return text + "}"
+
+
+def build_event(records, redactor):
+    """Records of one serial (file order) -> the public event object."""
+    return json.loads(event_json(records, redactor)[0])
 
 
 # Time words, as ausearch understands them (man ausearch, -ts).
