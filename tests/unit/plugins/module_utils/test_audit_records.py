@@ -2,6 +2,7 @@
 interleaved copy): hex decoding, grouping, filters, redaction, summary, time words."""
 
 import datetime
+import json
 import os
 import time
 
@@ -14,6 +15,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records im
     EventFilter,
     Redactor,
     build_event,
+    event_json,
     event_keys,
     iso_time,
     parse_record,
@@ -214,3 +216,44 @@ def test_iso_times_with_offsets_and_boot():
 def test_bad_time_fails_with_the_accepted_forms():
     with pytest.raises(ValueError, match="bad time 'tomorrow'.*this-week"):
         parse_time("tomorrow")
+
+
+ODD_LINES = [
+    # A quoted value holding "=" and a backslash, a hex value that is not UTF-8, two spaces, a
+    # value with a non-ASCII byte, words without "=", braces: their JSON is not made from the text.
+    'type=PATH msg=audit(1.001:5): item=0 name="/tmp/a=b\\c" inode=5 nametype=NORMAL\x1dOUID="root"',
+    'type=PATH msg=audit(1.001:5): item=1 name=2F746D702FFF2063C3A9 inode=6 nametype=NORMAL',
+    'type=DAEMON_START msg=audit(1.001:5): op=start ver=3.0.9 subj=unconfined  res=success\x1dAUID="unset"',
+    'type=SYSCALL msg=audit(1.001:5): arch=c000003e syscall=2 success=no pid=45 comm="t\xe9st" key="k"',
+    'type=AVC msg=audit(1.001:5): avc:  denied  { read } for  pid=45 comm="cat" tclass=file',
+    'type=SOCKADDR msg=audit(1.001:5): saddr=02000050C0A80001\x1dSADDR={ saddr_fam=inet laddr=1.2.3.4 lport=80 }',
+]
+
+
+@pytest.mark.parametrize("name", sorted(n for n in os.listdir(LOGS) if n.endswith(".log")) + [None])
+def test_event_json_holds_exactly_the_parsed_fields(name):
+    records = [parse_record(line) for line in (lines_of(name) if name else ODD_LINES)]
+    by_serial = {}
+    for record in records:
+        by_serial.setdefault(record["serial"], []).append(record)
+    for serial, group in by_serial.items():
+        event = json.loads(event_json(group, Redactor(DEFAULT_REDACT_PATTERNS))[0])
+        assert event["records"] == [dict((k, r[k]) for k in ("type", "fields", "interpreted") if k in r)
+                                    for r in group], serial
+    if name is None:
+        assert [r["fields_json"] for r in records[:5]] == [None] * 5
+        assert records[5]["interpreted_json"] is None
+
+
+def test_redaction_screens_every_value_of_an_event():
+    records = records_of("audit-3.0.9-enriched.log", 16773)
+    event = build_event(records, Redactor([r"^/tmp/fa5/rec/w\.vRJe/a (?P<secret>file)$"]))
+    assert event["summary"]["paths"] == ["/tmp/fa5/rec/w.vRJe/", "/tmp/fa5/rec/w.vRJe/a " + REDACTED]
+    assert event["records"][3]["fields"]["name"] == "/tmp/fa5/rec/w.vRJe/a " + REDACTED
+
+
+def test_argument_after_a_secret_option_is_redacted_without_any_pattern():
+    event = build_event(records_of("audit-3.0.9-raw.log", 16775), Redactor([]))
+    assert event["summary"]["argv"][3:] == ["--token", REDACTED]
+    execve = [r for r in event["records"] if r["type"] == "EXECVE"][0]
+    assert execve["fields"]["a4"] == REDACTED
