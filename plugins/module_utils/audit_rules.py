@@ -36,7 +36,7 @@ LISTS = ("task", "exit", "user", "exclude", "filesystem", "io_uring")
 # The order in which the kernel lists its filter lists (AUDIT_FILTER_* numbers).
 KERNEL_LIST_ORDER = {"user": 0, "task": 1, "entry": 2, "exit": 4, "exclude": 5, "filesystem": 6, "io_uring": 7}
 ACTIONS = ("always", "never")
-OPERATORS = ("!=", ">=", "<=", "&=", "=", ">", "<", "&")
+# NAME OPERATOR VALUE, the two-character operators first as auditctl matches them.
 _FIELD = re.compile(r"^([A-Za-z0-9_]*)(!=|>=|<=|&=|=|>|<|&)(.*)$")
 
 UID_FIELDS = frozenset(("uid", "euid", "suid", "fsuid", "auid", "obj_uid"))
@@ -79,7 +79,7 @@ ARCH_ALIASES = {
     "s390x": 64, "s390": 32, "riscv64": 64, "riscv32": 32, "loongarch64": 64,
 }
 # Options that take an argument, as auditctl's getopt string declares them.
-_SHORT_WITH_ARGUMENT = frozenset("aAdSFCkpwWbfreRrm")
+_SHORT_WITH_ARGUMENT = frozenset("aAdSFCkpwWbfreRm")
 _SHORT_FLAGS = frozenset("Dicls")
 _LONG_WITH_ARGUMENT = frozenset(("--backlog_wait_time", "--signal"))
 _LONG_FLAGS = frozenset(("--loginuid-immutable", "--reset-lost", "--reset_backlog_wait_time_actual"))
