@@ -4,11 +4,14 @@ in one run on the same generated log (ratios, never absolute thresholds).
 
     benchmarks/ausearch_bench.py [--log PATH] [--events 250000] [--repeat 3]
 
-Prints, best of --repeat runs each:
-- `ausearch -if LOG -k KEY --raw` and `ausearch -if LOG -k KEY -i` wall time, and the module's
-  search (a fresh /usr/bin/python3 process that imports the collection's module_utils, searches,
-  parses, redacts and compresses); the ratios `module / ausearch --raw` (target <= 1) and
-  `ausearch -i / module` (target >= 5);
+Prints, best of --repeat rounds (each round runs the three contenders in turn, so that a change in
+the machine's load hits them alike):
+- `ausearch -if LOG -k KEY --raw` and `ausearch -if LOG -k KEY -i`, and the module's search (a
+  fresh /usr/bin/python3 process that imports the collection's module_utils, finds, parses,
+  filters, redacts, encodes the events as JSON and compresses them: everything the module does on
+  the host but Ansible's own start-up and result transfer), as wall time and as CPU time (user +
+  system, less sensitive to other work on a shared machine); the ratios `module / ausearch --raw`
+  (target <= 1) and `ausearch -i / module` (target >= 5);
 - an incremental search with no new events (target < 50 ms);
 - the module process's peak memory (target < 64 MB);
 - bytes sent to the controller for the matching events, compressed, against their JSON size;
@@ -19,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -55,23 +59,24 @@ print(json.dumps({"search_s": t2 - t1, "import_s": t1 - t0, "count": result["cou
 """
 
 
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(cmd, **kwargs):
-    start = time.perf_counter()
+    """(wall seconds, CPU seconds, completed process) of one run of cmd."""
+    start, cpu = time.perf_counter(), _children_cpu()
     proc = subprocess.run(cmd, check=False, **kwargs)
-    return time.perf_counter() - start, proc
-
-
-def best(repeat, cmd, **kwargs):
-    """The shortest wall time of `repeat` runs."""
-    return min(timed(cmd, **kwargs)[0] for attempt in range(repeat))
+    return time.perf_counter() - start, _children_cpu() - cpu, proc
 
 
 def module_search(log, cursor_file="-", with_serials=False):
     cmd = [HOST_PYTHON, "-c", DRIVER, log, KEY, cursor_file] + (["serials"] if with_serials else [])
-    seconds, proc = timed(cmd, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=COLLECTIONS))
+    seconds, cpu, proc = timed(cmd, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=COLLECTIONS))
     if proc.returncode != 0:
         raise SystemExit("module search failed:\n" + proc.stderr)
-    return seconds, json.loads(proc.stdout)
+    return seconds, cpu, json.loads(proc.stdout)
 
 
 def ausearch_serials(log):
@@ -99,32 +104,42 @@ def main():
     env = dict(os.environ, LC_ALL="C")
     devnull = subprocess.DEVNULL
     # Warm the page cache so that every contender reads from memory.
-    best(1, ["cat", log], stdout=devnull)
+    timed(["cat", log], stdout=devnull)
 
-    raw_s = best(args.repeat, ["ausearch", "-if", log, "-k", KEY, "--raw"], stdout=devnull, stderr=devnull, env=env)
-    interp_s = best(args.repeat, ["ausearch", "-if", log, "-k", KEY, "-i"], stdout=devnull, stderr=devnull, env=env)
-    runs = [module_search(log) for attempt in range(args.repeat)]
-    module_s, module = min(runs, key=lambda run: run[0])
-    peak_mb = max(run[1]["peak_kb"] for run in runs) / 1024.0
+    rounds = {"raw": [], "interpreted": [], "module": []}
+    for attempt in range(args.repeat):
+        rounds["raw"].append(timed(["ausearch", "-if", log, "-k", KEY, "--raw"], stdout=devnull, stderr=devnull,
+                                   env=env)[:2])
+        rounds["interpreted"].append(timed(["ausearch", "-if", log, "-k", KEY, "-i"], stdout=devnull,
+                                           stderr=devnull, env=env)[:2])
+        rounds["module"].append(module_search(log))
+    raw_s, raw_cpu = (min(run[0] for run in rounds["raw"]), min(run[1] for run in rounds["raw"]))
+    interp_s, interp_cpu = (min(run[0] for run in rounds["interpreted"]),
+                            min(run[1] for run in rounds["interpreted"]))
+    module_s, module_cpu = (min(run[0] for run in rounds["module"]), min(run[1] for run in rounds["module"]))
+    module = min(rounds["module"], key=lambda run: run[0])[2]
+    peak_mb = max(run[2]["peak_kb"] for run in rounds["module"]) / 1024.0
 
     with tempfile.TemporaryDirectory() as state:
         cursor = os.path.join(state, "cursor.json")
         module_search(log, cursor)  # first incremental run: everything
-        idle = [module_search(log, cursor)[1] for attempt in range(args.repeat)]
+        idle = [module_search(log, cursor)[2] for attempt in range(args.repeat)]
     idle_ms = min(run["search_s"] for run in idle) * 1000
     assert all(run["count"] == 0 for run in idle), "an incremental run with no new events returned events"
 
-    ours = module_search(log, with_serials=True)[1]["serials"]
+    ours = module_search(log, with_serials=True)[2]["serials"]
     theirs = ausearch_serials(log)
 
     print("log: %s, %.0f MB, %d events" % (log, size / 1e6, args.events))
     print("matching events: module %d, ausearch %d, same serials: %s" % (len(ours), len(theirs), ours == theirs))
-    print("ausearch -k --raw          %7.3f s" % raw_s)
-    print("ausearch -k -i             %7.3f s" % interp_s)
-    print("module search (process)    %7.3f s  (search %.3f s + imports %.3f s)"
-          % (module_s, module["search_s"], module["import_s"]))
-    print("ratio module / ausearch --raw   %.2f   (target <= 1)" % (module_s / raw_s))
-    print("ratio ausearch -i / module      %.1f    (target >= 5)" % (interp_s / module_s))
+    print("                           wall time   CPU time")
+    print("ausearch -k --raw          %7.3f s   %7.3f s" % (raw_s, raw_cpu))
+    print("ausearch -k -i             %7.3f s   %7.3f s" % (interp_s, interp_cpu))
+    print("module search (process)    %7.3f s   %7.3f s  (in-process: search %.3f s, imports %.3f s)"
+          % (module_s, module_cpu, module["search_s"], module["import_s"]))
+    print("ratio module / ausearch --raw   %5.2f       %5.2f   (target <= 1)" % (module_s / raw_s, module_cpu / raw_cpu))
+    print("ratio ausearch -i / module      %5.2f       %5.2f   (target >= 5)"
+          % (interp_s / module_s, interp_cpu / module_cpu))
     print("incremental, no new events %7.1f ms (target < 50 ms)" % idle_ms)
     print("peak memory                %7.1f MB (target < 64 MB)" % peak_mb)
     print("to the controller          %7.0f kB compressed, %.0f kB as JSON Lines (%.1fx smaller)"
