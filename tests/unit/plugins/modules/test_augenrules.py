@@ -1,0 +1,25 @@
+"""The augenrules module's own logic: where auditctl's refusal points, and how pending work reads."""
+
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile import AugenrulesFlavour, compile_rules
+from ansible_collections.fleetaudit.auditd.plugins.modules.augenrules import load_failure_position, pending_lines
+
+
+def test_load_failure_points_at_the_source_file_and_line():
+    compiled, origins = compile_rules([
+        ("10-base.rules", "-D\n-b 8192\n"),
+        ("50-x.rules", "# comment\n-w /etc/hosts -p wa\n-w /no-such-dir/x -p wa\n-e 1\n"),
+    ], "/etc/audit/rules.d", AugenrulesFlavour())
+    # The load file is "-D" then the compiled file: its line 7 is compiled line 6.
+    assert compiled.splitlines()[5] == "-w /no-such-dir/x -p wa"
+    message = "Error sending add rule data request (No such file or directory)\n" \
+              "There was an error in line 7 of /tmp/fleetaudit-x.rules"
+    assert load_failure_position(message, origins) == "50-x.rules:3: -w /no-such-dir/x -p wa"
+    assert load_failure_position("There was an error in line 1 of /tmp/x", origins) is None
+    assert load_failure_position("Operation not permitted", origins) is None
+
+
+def test_pending_lines():
+    drift = {"missing": ["-w /etc/passwd -p wa -k identity"], "extra": ["-w /etc/hosts -p wa"],
+             "reordered": False, "settings": {"backlog_limit": {"expected": 8192, "actual": 64}}}
+    assert pending_lines(drift) == ["+ -w /etc/passwd -p wa -k identity", "- -w /etc/hosts -p wa",
+                                    "backlog_limit 8192 (now 64)"]
