@@ -432,6 +432,7 @@ class EventFilter:
         return False
 
 
+# The JSON strings of the record types met so far (a few dozen names at most).
 _TYPE_JSON = {}
 
 
