@@ -85,7 +85,9 @@ options:
   input:
     description:
       - A log file, or a directory whose files (C(NAME), C(NAME.1), ...) are read oldest first.
-      - By default the log set that O(auditd_conf) names, rotated files included.
+      - By default the log set that O(auditd_conf) names, rotated files included. Where auditd has not
+        written a log yet (a host without kernel audit, such as a container) that set is empty, so the
+        search returns no events and an empty RV(files).
     type: path
   auditd_conf:
     description:

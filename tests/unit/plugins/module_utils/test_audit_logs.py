@@ -116,8 +116,8 @@ def test_max_events_truncates_and_the_cursor_resumes():
 def test_missing_path_and_unreadable_file_fail_clearly(tmp_path):
     with pytest.raises(LogSetError, match="does not exist"):
         log_set(str(tmp_path / "nope"))
-    with pytest.raises(LogSetError, match="no audit log"):
-        default_log_set(str(tmp_path / "audit.log"))
+    with pytest.raises(LogSetError, match="directory .* does not exist"):
+        default_log_set(str(tmp_path / "no-dir" / "audit.log"))
     if os.geteuid() != 0:
         unreadable = tmp_path / "audit.log"
         unreadable.write_text("x")
@@ -144,6 +144,12 @@ def rotate(directory, keep=3):
             os.rename("%s.%d" % (base, index), "%s.%d" % (base, index + 1))
     os.rename(base, base + ".1")
     open(base, "wb").close()
+
+
+def test_default_log_set_is_empty_before_auditd_wrote_a_log(tmp_path):
+    # A host without kernel audit: the directory exists, auditd never ran.
+    assert default_log_set(str(tmp_path / "audit.log")) == []
+    assert run([], keys=["fa_watch"])["count"] == 0
 
 
 def test_default_log_set_orders_rotated_files_oldest_first(tmp_path):
