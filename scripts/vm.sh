@@ -21,8 +21,9 @@ VM_CACHE="$IMAGE_CACHE/vm"
 INSTANCES="$IMAGE_CACHE/instances"
 SSH_KEY="$VM_CACHE/ssh/id_ed25519"
 GUEST_PACKAGES=linux-image-amd64,openssh-server,systemd-sysv,dbus,udev,iproute2,python3,python3-apt,auditd,audispd-plugins
-SSH_OPTIONS=(-o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=no
-  -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o IdentitiesOnly=yes)
+# ServerAlive: a guest that hangs after connecting ends the session instead of blocking a wait.
+SSH_OPTIONS=(-o BatchMode=yes -o ConnectTimeout=5 -o ServerAliveInterval=10 -o ServerAliveCountMax=6
+  -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o IdentitiesOnly=yes)
 
 suite_of() {
   case "$1" in
@@ -62,14 +63,14 @@ EOF
 }
 
 # Prints the directory of IMAGE's cached disk (disk.img, vmlinuz, initrd.img), building it first
-# if needed. The cache key covers the root file system, this script and the SSH key.
+# if needed. The cache key covers the root file system, the code that makes the disk and the SSH key.
 build_image() {
   local image=$1 suite tarball key dir work
   suite=$(suite_of "$image")
   "$REPO_ROOT/scripts/bootstrap.sh" qemu
   ensure_ssh_key
   tarball=$("$REPO_ROOT/scripts/build-rootfs.sh" "$suite" "vm-$image" "$GUEST_PACKAGES")
-  key=$(cat <(basename "$tarball") "$0" "$SSH_KEY.pub" | sha256sum | cut -c1-12)
+  key=$(cat <(basename "$tarball") <(declare -f provision_rootfs build_image) "$SSH_KEY.pub" | sha256sum | cut -c1-12)
   dir="$VM_CACHE/$image-$key"
   mkdir -p "$VM_CACHE"
   exec 9>"$VM_CACHE/.$image.lock"
