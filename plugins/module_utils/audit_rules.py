@@ -81,6 +81,9 @@ ARCH_ALIASES = {
 # Options that take an argument, as auditctl's getopt string declares them.
 _SHORT_WITH_ARGUMENT = frozenset("aAdSFCkpwWbfreRm")
 _SHORT_FLAGS = frozenset("Dicls")
+# The two-letter words, each to whether it takes the next word as its argument.
+_SHORT_OPTIONS = dict([("-" + letter, True) for letter in _SHORT_WITH_ARGUMENT]
+                      + [("-" + letter, False) for letter in _SHORT_FLAGS])
 _LONG_WITH_ARGUMENT = frozenset(("--backlog_wait_time", "--signal"))
 _LONG_FLAGS = frozenset(("--loginuid-immutable", "--reset-lost", "--reset_backlog_wait_time_actual"))
 CONTROL_OPTIONS = frozenset(("-D", "-b", "-f", "-r", "-e", "-i", "-c", "--backlog_wait_time",
@@ -173,6 +176,8 @@ class SyscallTables:
         self.tables = {}
         self.names = {}
         self.default_bits = self.machine_bits(machine)
+        # Rule sets repeat the same -S lists (open,openat,...) over and over.
+        self._syscall_sets = {}
 
     @staticmethod
     def machine_bits(machine):
@@ -210,6 +215,26 @@ class SyscallTables:
     def name(self, bits, number):
         self.table(bits)
         return self.names.get(bits, {}).get(number, str(number))
+
+    def syscall_set(self, bits, words):
+        """The syscalls the ``-S`` `words` of an exit-list rule name, read with the `bits` table.
+
+        Returns ``(numbers, names, numbers_text)``: ``"all"`` (``-S all``, or no ``-S``) or a
+        frozenset of numbers, and the comma-separated names and numbers in number order.
+        """
+        key = (bits, tuple(words))
+        found = self._syscall_sets.get(key)
+        if found is None:
+            names = [name for word in words for name in word.split(",") if name]
+            if not names or "all" in names:
+                found = ("all", "all", "all")
+            else:
+                numbers = frozenset(self.number(bits, name) for name in names)
+                ordered = sorted(numbers)
+                found = (numbers, ",".join(self.name(bits, number) for number in ordered),
+                         ",".join(map(str, ordered)))
+            self._syscall_sets[key] = found
+        return found
 
     def arch_name(self, bits):
         if bits == self.default_bits:
@@ -363,9 +388,18 @@ def _options(words):
     """``[(option, argument or None), ...]`` the way getopt reads auditctl's options."""
     result = []
     index = 0
-    while index < len(words):
+    count = len(words)
+    while index < count:
         word = words[index]
         index += 1
+        takes_argument = _SHORT_OPTIONS.get(word)
+        if takes_argument is False:
+            result.append((word, None))
+            continue
+        if takes_argument and index < count:
+            result.append((word, words[index]))
+            index += 1
+            continue
         if word.startswith("--"):
             name, equals, attached = word.partition("=")
             if name in _LONG_FLAGS and not equals:
@@ -596,18 +630,14 @@ def _finish_syscall_rule(rule, syscall_words, field_words, tables, default_bits)
         raise RuleError("-S can only be used with the exit list, not %s" % rule.list)
     syscalls = None
     if rule.list == "exit":
-        names = [name for word in syscall_words for name in word.split(",") if name]
-        if not names or "all" in names:
-            syscalls = "all"
-        else:
-            syscalls = frozenset(tables.number(names_bits, name) for name in names)
+        syscalls, syscall_names, syscall_numbers = tables.syscall_set(names_bits, syscall_words)
     elif rule.list == "io_uring":
         syscalls = frozenset(name for word in syscall_words for name in word.split(",") if name)
     rule.syscalls = syscalls
-    rule.fields = [canonical for canonical, _printed, _loadable in fields]
-    for canonical, _printed, _loadable in fields:
-        if canonical[0] in ("path", "dir") and canonical[1] == "=":
-            rule.paths.append((canonical[0], canonical[2]))
+    rule.fields = [field[0] for field in fields]
+    for name, op, value in rule.fields:
+        if op == "=" and (name == "path" or name == "dir"):
+            rule.paths.append((name, value))
     if (len(rule.fields) == 2 and syscalls == "all" and arch_bits is None and rule.list == "exit"
             and rule.action == "always" and {field[0] for field in rule.fields} in _WATCH_FIELDS
             and rule.fields[0][1] == rule.fields[1][1] == "="):
@@ -615,27 +645,23 @@ def _finish_syscall_rule(rule, syscall_words, field_words, tables, default_bits)
         perms = [field[2] for field in rule.fields if field[0] == "perm"][0]
         _finish_watch(rule, path, perms, [word for _canonical, _printed, word in fields])
         return
-    head = ["-a", "%s,%s" % (rule.action, rule.list)]
+    listed = "-a %s,%s" % (rule.action, rule.list)
     if arch_bits:
-        head.append("-F arch%sb%d" % arch_bits)
-    listed, loadable = list(head), list(head)
+        listed += " -F arch%sb%d" % arch_bits
+    loadable = listed
     if rule.list == "exit":
-        if syscalls == "all":
-            listed.append("-S all")
-            loadable.append("-S all")
-        else:
-            numbers = sorted(syscalls)
-            listed.append("-S " + ",".join(tables.name(names_bits, number) for number in numbers))
-            # Numbers: auditctl -l may name them with another arch's table (see rules_drift).
-            loadable.append("-S " + ",".join(map(str, numbers)))
+        listed += " -S " + syscall_names
+        # Numbers: auditctl -l may name them with another arch's table (see rules_drift).
+        loadable += " -S " + syscall_numbers
     elif rule.list == "io_uring" and syscalls:
-        listed.append("-S " + ",".join(sorted(syscalls)))
-        loadable.append(listed[-1])
-    listed.extend(printed for _canonical, printed, _loadable in fields)
-    loadable.extend(word for _canonical, _printed, word in fields)
-    keys = ["-F key=" + key for key in rule.keys]
-    rule.normalized = " ".join(listed + keys)
-    rule.loadable = " ".join(loadable + keys)
+        listed += " -S " + ",".join(sorted(syscalls))
+        loadable = listed
+    for _canonical, printed, word in fields:
+        listed += " " + printed
+        loadable += " " + word
+    keys = "".join(" -F key=" + key for key in rule.keys)
+    rule.normalized = listed + keys
+    rule.loadable = loadable + keys
     rule.identity = ("rule", rule.list, rule.action, arch_bits, syscalls, frozenset(rule.fields), tuple(rule.keys))
 
 

@@ -235,6 +235,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile import (
     RULES_SUFFIX,
     AugenrulesFlavour,
+    awk_whitespace_matters,
     compile_rules,
     rules_file_names,
 )
@@ -296,7 +297,8 @@ class AuditHost:
             tables[32] = compat
         return SyscallTables(machine, tables)
 
-    def flavour(self):
+    def flavour(self, files):
+        """How the host's augenrules compiles `files` (``[(name, text), ...]``)."""
         augenrules = self.module.get_bin_path("augenrules", opt_dirs=["/sbin", "/usr/sbin"])
         script = ""
         if augenrules:
@@ -304,7 +306,7 @@ class AuditHost:
                 script = _decode(handle.read())
         awk = self.module.get_bin_path("awk")
         whitespace = "literal"
-        if awk:
+        if awk and awk_whitespace_matters(files):
             rc, out, _err = self.run([awk, AWK_PROBE], check=False)
             whitespace = "class" if rc == 0 and out.strip() == "class" else "literal"
         return AugenrulesFlavour.from_script(script, whitespace)
@@ -514,7 +516,7 @@ def main():
                 del directory.desired[name]
 
     texts = directory.texts()
-    compiled, origins = compile_rules(texts, params["rules_dir"], host.flavour())
+    compiled, origins = compile_rules(texts, params["rules_dir"], host.flavour(texts))
     parsed, errors = validate_lines([line for line in origins if line is not None], host.tables,
                                     check_paths=params["validate"])
     # Report in file order, not in the compiled order (which moves -D, -b, -f and -e).

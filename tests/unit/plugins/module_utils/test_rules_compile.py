@@ -8,6 +8,7 @@ import pytest
 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile import (
     AugenrulesFlavour,
+    awk_whitespace_matters,
     compile_rules,
     natural_sort,
     rules_file_names,
@@ -75,6 +76,21 @@ def test_gawk_reads_backslash_s_as_whitespace():
     gawk = AugenrulesFlavour(awk_whitespace="class")
     text, _origins = compile_rules([("a.rules", "  # indented\n  -e 1\n\t-D \n")], "/d", gawk)
     assert text.splitlines()[1:] == ["\t-D ", "", "", "  -e 1"]
+
+
+@pytest.mark.parametrize("text, matters", [
+    ("-D\n-b 8192\n-w /etc/hosts -p wa\n# comment\n-e 1\n", False),
+    ("-w /etc/hosts -p wa\n  # indented\n", True),
+    ("-w /etc/hosts -p wa\n\t-D\n", True),
+    ("s#x\n", True),
+    ("-w /etc/hosts -p wa\n-w /etc/s\n", False),
+])
+def test_awk_whitespace_matters_only_for_lines_starting_with_whitespace_or_s(text, matters):
+    files = [("a.rules", "-D\n"), ("b.rules", text)]
+    assert awk_whitespace_matters(files) is matters
+    gawk, _origins = compile_rules(files, "/d", AugenrulesFlavour(awk_whitespace="class"))
+    mawk, _origins = compile_rules(files, "/d", MAWK)
+    assert (gawk != mawk) is matters
 
 
 def test_flavour_from_the_recorded_scripts():
