@@ -381,7 +381,7 @@ class AuditRule:
 
 def split_words(line):
     """The words of a rule line as ``auditctl -R`` splits it: on spaces only."""
-    return [word for word in line.split(" ") if word]
+    return list(filter(None, line.split(" ")))
 
 
 def _options(words):
@@ -484,7 +484,12 @@ def parse_rule(text, tables, names_bits=None, listed=False):
     syscall_words = []
     field_words = []
     for option, value in options:
-        if option in ("-a", "-A", "-d"):
+        # The most frequent option first.
+        if option == "-F":
+            if rule.command not in ("-a", "-A", "-d"):
+                raise RuleError("-F needs -a (or -A, -d) given before it")
+            field_words.append(("-F", value, bool(syscall_words)))
+        elif option in ("-a", "-A", "-d"):
             if rule.command:
                 raise RuleError("more than one of -a, -A, -d, -w, -W in one rule")
             rule.command = option
@@ -504,10 +509,6 @@ def parse_rule(text, tables, names_bits=None, listed=False):
             if rule.command not in ("-a", "-A", "-d"):
                 raise RuleError("-S needs -a (or -A, -d) given before it")
             syscall_words.append(value)
-        elif option == "-F":
-            if rule.command not in ("-a", "-A", "-d"):
-                raise RuleError("-F needs -a (or -A, -d) given before it")
-            field_words.append(("-F", value, bool(syscall_words)))
         elif option == "-C":
             if rule.command not in ("-a", "-A", "-d"):
                 raise RuleError("-C needs -a (or -A, -d) given before it")
