@@ -219,6 +219,7 @@ import gzip
 import os
 import re
 import tempfile
+import threading
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
@@ -250,6 +251,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_drift impo
 
 FILE_MODE = 0o640
 ENCODING = "utf-8"
+COMMAND_ENVIRONMENT = {"LC_ALL": "C"}
 # Tells whether this host's awk reads "\s" as whitespace (gawk) or as the letter s (mawk).
 AWK_PROBE = 'BEGIN { if (match(" ", "^\\\\s$")) print "class"; else print "literal" }'
 _LOAD_ERROR_LINE = re.compile(r"error in line (\d+)")
@@ -264,6 +266,35 @@ def _encode(text):
     return text.encode(ENCODING, "surrogateescape")
 
 
+class BackgroundCommand(threading.Thread):
+    """A command run through the module in a thread, while the module goes on with its work.
+
+    Never fails the module from the thread: `result` hands the outcome to the caller.
+    """
+
+    def __init__(self, module, args):
+        super(BackgroundCommand, self).__init__(name=" ".join(args))
+        self.module = module
+        self.args = args
+        self.outcome = None
+        self.error = None
+        self.start()
+
+    def run(self):
+        try:
+            self.outcome = self.module.run_command(self.args, environ_update=COMMAND_ENVIRONMENT,
+                                                   handle_exceptions=False)
+        except Exception as error:
+            self.error = error
+
+    def result(self):
+        """``(rc, out, err)``, once the command has finished."""
+        self.join()
+        if self.error is not None:
+            self.module.fail_json(msg="cannot run %s: %s" % (" ".join(self.args), to_native(self.error)))
+        return self.outcome
+
+
 class AuditHost:
     """The audit tools of the managed host, run through the module."""
 
@@ -271,9 +302,25 @@ class AuditHost:
         self.module = module
         self.auditctl = module.get_bin_path("auditctl", opt_dirs=["/sbin", "/usr/sbin"])
         self.tables = self.syscall_tables()
+        # Commands started ahead by read_kernel, by their arguments.
+        self.started = {}
+
+    def read_kernel(self):
+        """Starts ``auditctl -s`` and ``auditctl -l`` in the background: on a large rule set
+        ``auditctl -l`` spends tens of milliseconds waiting on the kernel, time the module
+        spends compiling and validating meanwhile. The first `status` and `rule_lines` take
+        their output."""
+        if self.auditctl:
+            for option in ("-s", "-l"):
+                args = [self.auditctl, option]
+                self.started[tuple(args)] = BackgroundCommand(self.module, args)
 
     def run(self, args, check=True):
-        rc, out, err = self.module.run_command(args, environ_update={"LC_ALL": "C"})
+        started = self.started.pop(tuple(args), None)
+        if started is not None:
+            rc, out, err = started.result()
+        else:
+            rc, out, err = self.module.run_command(args, environ_update=COMMAND_ENVIRONMENT)
         if check and rc != 0:
             self.module.fail_json(msg="%s failed (exit %d): %s" % (" ".join(args), rc, (err or out).strip()))
         return rc, out, err
@@ -326,6 +373,8 @@ class AuditHost:
 
     def load(self, text):
         """``auditctl -R`` on `text` in a private temporary file; returns (rc, message)."""
+        # What was read ahead would no longer be the kernel's state.
+        self.started.clear()
         handle, path = tempfile.mkstemp(prefix="fleetaudit-", suffix=".rules")
         try:
             with os.fdopen(handle, "wb") as stream:
@@ -499,6 +548,7 @@ def main():
     state = params["state"]
     rules_file = params["rules_file"]
     host = AuditHost(module)
+    host.read_kernel()
 
     directory = RulesDirectory(module, params["rules_dir"])
     contents = desired_contents(module)
