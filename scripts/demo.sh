@@ -39,12 +39,19 @@ playbook "$REPO_ROOT/playbooks/compliance.yml"
 compliance_rc=$?
 set -e
 
+verdicts=$(python - "$REPORT_DIR/latest/fleet.json" <<'PY'
+import json, sys
+summary = json.load(open(sys.argv[1]))["summary"]
+print(", ".join("%d %s" % (count, status) for status, count in summary.items() if status != "hosts" and count))
+PY
+)
+
 cat <<SUMMARY
 
 Demo fleet: web1, web2 (Debian 12 containers), db1 (Debian 13 container), $DEMO_VM (Debian 12 VM).
 Containers have no kernel audit of their own: they are reported as such, never as compliant.
 Fleet report:   $(readlink -f "$REPORT_DIR/latest")/fleet.html
 Events:         $REPORT_DIR/gather-*/ (JSON Lines per host)
-Compliance run: exit $compliance_rc ($( [ "$compliance_rc" -eq 0 ] && echo "all hosts compliant" || echo "some hosts not compliant, see the report"))
+Compliance:     $verdicts (playbook exit $compliance_rc)
 Stop the fleet: scripts/demo-fleet.sh down; scripts/vm.sh stop $DEMO_VM
 SUMMARY
