@@ -18,6 +18,8 @@ therefore folded into the canonical form (each one measured against a real kerne
   ``-1`` are one value; user and group names become numbers; errno names and numbers are one
   value (printed ``-EACCES``), message types likewise (printed by name); ``a0``..``a3`` are 32-bit
   and printed in hexadecimal; file types become numbers;
+- with ``-F perm=`` the syscalls are the permission's: auditctl 4.0 lists them (``-S open,...``)
+  for a rule with an arch, 3.0 lists ``-S all``;
 - ``-C`` comparisons are symmetric (``-C loginuid=uid`` is listed as ``-C uid=auid``);
 - fields are compared as a set (their order does not change what a rule matches).
 """
@@ -663,7 +665,10 @@ def _finish_syscall_rule(rule, syscall_words, field_words, tables, default_bits)
     keys = "".join(" -F key=" + key for key in rule.keys)
     rule.normalized = listed + keys
     rule.loadable = loadable + keys
-    rule.identity = ("rule", rule.list, rule.action, arch_bits, syscalls, frozenset(rule.fields), tuple(rule.keys))
+    # With -F perm= the permission decides the syscalls: auditctl 4.0 lists an arch-bound perm rule
+    # with the syscall list the permission implies, 3.0 with `-S all`. Either is the same rule.
+    matched = "perm" if rule.list == "exit" and any(field[0] == "perm" for field in rule.fields) else syscalls
+    rule.identity = ("rule", rule.list, rule.action, arch_bits, matched, frozenset(rule.fields), tuple(rule.keys))
 
 
 def missing_path_reason(option, path, isdir=os.path.isdir):

@@ -47,6 +47,23 @@ def test_normalized_is_what_auditctl_lists(written, listed):
     assert parse_rule(written, TABLES).identity == parse_rule(listed, TABLES).identity
 
 
+# auditctl 4.0.2 -l, recorded on this kernel: an arch-bound perm rule with its permission's syscalls.
+PERM_WA_SYSCALLS_4_0 = ("open,bind,truncate,ftruncate,rename,mkdir,rmdir,creat,link,unlink,symlink,chmod,fchmod,"
+                        "chown,fchown,lchown,mknod,acct,swapon,quotactl,setxattr,lsetxattr,fsetxattr,removexattr,"
+                        "lremovexattr,fremovexattr,openat,mkdirat,mknodat,fchownat,unlinkat,renameat,linkat,"
+                        "symlinkat,fchmodat,fallocate,renameat2,openat2")
+
+
+def test_perm_rule_listed_with_its_syscalls_is_the_same_rule():
+    written = parse_rule("-a always,exit -F arch=b64 -F path=/etc/passwd -F perm=wa -F key=identity", TABLES)
+    listed_4_0 = parse_rule("-a always,exit -F arch=b64 -S %s -F path=/etc/passwd -F perm=wa -F key=identity"
+                            % PERM_WA_SYSCALLS_4_0, TABLES)
+    listed_3_0 = parse_rule("-a always,exit -F arch=b64 -S all -F path=/etc/passwd -F perm=wa -F key=identity", TABLES)
+    assert written.identity == listed_4_0.identity == listed_3_0.identity
+    other_perm = parse_rule("-a always,exit -F arch=b64 -F path=/etc/passwd -F perm=w -F key=identity", TABLES)
+    assert other_perm.identity != written.identity
+
+
 def test_field_order_and_compare_sides_do_not_matter():
     one = parse_rule("-a always,exit -F arch=b64 -S open -F uid=0 -F auid>=1000 -C uid=auid", TABLES)
     two = parse_rule("-a always,exit -F arch=b64 -S open -C auid=uid -F auid>=1000 -F uid=0", TABLES)
