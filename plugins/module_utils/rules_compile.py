@@ -61,6 +61,9 @@ class AugenrulesFlavour:
     def classify(self, line):
         """Returns ``None`` to drop a line, ``'-D'``/``'-b'``/``'-f'``/``'-e'`` for the moved
         control lines, or ``'rule'`` for a line kept in place."""
+        if line[:1] == "-" and line[1:2] not in ("e", "D", "f", "b"):
+            # Neither whitespace nor "s" to skip: no pattern below can match.
+            return "rule"
         if not line or self._comment.match(line):
             return None
         if self._control["-e"].match(line):

@@ -301,19 +301,22 @@ class AuditHost:
     def __init__(self, module):
         self.module = module
         self.auditctl = module.get_bin_path("auditctl", opt_dirs=["/sbin", "/usr/sbin"])
+        self.ausyscall = module.get_bin_path("ausyscall", required=True, opt_dirs=["/sbin", "/usr/sbin"])
         self.tables = self.syscall_tables()
-        # Commands started ahead by read_kernel, by their arguments.
+        # Commands started ahead by read_ahead, by their arguments.
         self.started = {}
 
-    def read_kernel(self):
-        """Starts ``auditctl -s`` and ``auditctl -l`` in the background: on a large rule set
-        ``auditctl -l`` spends tens of milliseconds waiting on the kernel, time the module
-        spends compiling and validating meanwhile. The first `status` and `rule_lines` take
-        their output."""
-        if self.auditctl:
-            for option in ("-s", "-l"):
-                args = [self.auditctl, option]
-                self.started[tuple(args)] = BackgroundCommand(self.module, args)
+    def read_ahead(self, files):
+        """Starts in the background what the run reads from the host, while the module compiles
+        and validates `files` (``[(name, text), ...]``): ``auditctl -l`` (tens of milliseconds
+        spent waiting on the kernel for a large rule set), ``auditctl -s``, and the syscall table
+        when the files name syscalls (``-S``). `run` takes the output of each the first time it
+        is asked for the same command."""
+        commands = [[self.auditctl, "-l"], [self.auditctl, "-s"]] if self.auditctl else []
+        if any("-S" in text for _name, text in files):
+            commands.append([self.ausyscall, "--dump"])
+        for args in commands:
+            self.started[tuple(args)] = BackgroundCommand(self.module, args)
 
     def run(self, args, check=True):
         started = self.started.pop(tuple(args), None)
@@ -328,15 +331,14 @@ class AuditHost:
     def syscall_tables(self):
         """Syscall tables of the host's personality and, on a 64-bit host, of its 32-bit one,
         each read from ``ausyscall`` when a rule first needs it."""
-        ausyscall = self.module.get_bin_path("ausyscall", required=True, opt_dirs=["/sbin", "/usr/sbin"])
         machine = os.uname()[4]
         own_bits = SyscallTables.machine_bits(machine)
 
         def own():
-            return SyscallTables.parse_dump(self.run([ausyscall, "--dump"])[1])
+            return SyscallTables.parse_dump(self.run([self.ausyscall, "--dump"])[1])
 
         def compat():
-            rc, out, _err = self.run([ausyscall, "b32", "--dump"], check=False)
+            rc, out, _err = self.run([self.ausyscall, "b32", "--dump"], check=False)
             return SyscallTables.parse_dump(out) if rc == 0 else None
 
         tables = {own_bits: own}
@@ -548,7 +550,6 @@ def main():
     state = params["state"]
     rules_file = params["rules_file"]
     host = AuditHost(module)
-    host.read_kernel()
 
     directory = RulesDirectory(module, params["rules_dir"])
     contents = desired_contents(module)
@@ -566,6 +567,7 @@ def main():
                 del directory.desired[name]
 
     texts = directory.texts()
+    host.read_ahead(texts)
     compiled, origins = compile_rules(texts, params["rules_dir"], host.flavour(texts))
     parsed, errors = validate_lines([line for line in origins if line is not None], host.tables,
                                     check_paths=params["validate"])
