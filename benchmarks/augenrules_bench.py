@@ -10,9 +10,13 @@ On one 1,000-rule set (half watches, half syscall rules), in the same run:
 - the module with ``state: checked`` and with ``state: loaded`` when nothing changes, both of
   which also read the kernel's rules (``auditctl -l``, ``auditctl -s``) and compare them.
 The module is timed two ways: the whole process as Ansible starts it on a managed host (Python
-start, imports, module), and its own work inside an already started Python.
-Prints median wall times and the ratios to the baseline. Needs root and kernel audit; the
-kernel's rules and settings are put back afterwards. Never sets immutable mode.
+start, imports, module), and its own work inside an already started Python (from main() to its
+JSON result, reading the rule files and running auditctl -s, auditctl -l and ausyscall included;
+the module reads the kernel in background threads while it compiles and validates).
+Prints median wall times and CPU times (user + system of this process and of the commands it
+waited for) and their ratios to the baseline: on a busy machine the wall time follows the CPU
+time. Needs root and kernel audit; the kernel's rules and settings are put back afterwards.
+Never sets immutable mode.
 """
 
 import argparse
@@ -20,6 +24,7 @@ import contextlib
 import io
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -53,16 +58,23 @@ def rule_set(count):
     return "-D\n-b 8192\n-f 1\n" + "\n".join(watches + syscalls) + "\n"
 
 
+def cpu_seconds():
+    """User + system time of this process and of the child processes it has waited for."""
+    return sum(usage.ru_utime + usage.ru_stime
+               for usage in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 def median_seconds(candidates, runs):
-    """``{name: median seconds}``, the candidates run in turn in each round so that the load of a
-    busy machine falls on all of them alike."""
+    """``{name: (median wall seconds, median CPU seconds)}``, the candidates run in turn in each
+    round so that the load of a busy machine falls on all of them alike."""
     times = {name: [] for name, _function in candidates}
     for _index in range(runs):
         for name, function in candidates:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), cpu_seconds()
             function()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
+            times[name].append((time.perf_counter() - start, cpu_seconds() - cpu))
+    return {name: (statistics.median(wall for wall, _cpu in values), statistics.median(cpu for _wall, cpu in values))
+            for name, values in times.items()}
 
 
 def module_in_process(args):
@@ -131,13 +143,13 @@ def main():
             candidates.append(("module state=%s, whole process" % state,
                                lambda state=state: module_process(state)))
         medians = median_seconds(candidates, options.runs)
-        baseline = medians[baseline_name]
-        rows = [(name, medians[name]) for name, _function in candidates]
+        baseline_wall, baseline_cpu = medians[baseline_name]
         print("%d rules, median of %d runs, audit %s" % (options.rules, options.runs,
                                                          run("auditctl", "-v").split()[-1]))
-        print("%-48s %10s %8s" % ("", "seconds", "ratio"))
-        for name, seconds in rows:
-            print("%-48s %10.4f %7.2fx" % (name, seconds, seconds / baseline))
+        print("%-48s %9s %7s %9s %7s" % ("", "wall s", "ratio", "CPU s", "ratio"))
+        for name, _function in candidates:
+            wall, cpu = medians[name]
+            print("%-48s %9.4f %6.2fx %9.4f %6.2fx" % (name, wall, wall / baseline_wall, cpu, cpu / baseline_cpu))
     finally:
         shutil.rmtree(work, ignore_errors=True)
         subprocess.run(["auditctl", "-D"], capture_output=True, check=False)
