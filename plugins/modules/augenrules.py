@@ -384,7 +384,8 @@ class AuditHost:
             rc, out, err = self.run([self.auditctl, "-R", path], check=False)
         finally:
             os.unlink(path)
-        return rc, "\n".join(part.strip() for part in (err, out) if part.strip())
+        # auditctl's errors go to stderr; stdout holds the status it prints after each control rule.
+        return rc, err.strip() or out.strip()
 
     def restore_kernel(self, rules, status):
         """Puts back rules (parsed from ``auditctl -l``) and settings read before a failed load;
