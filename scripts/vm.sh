@@ -193,7 +193,7 @@ cmd_inventory() {
     printf '%s\n  "%s": {"ansible_host": "127.0.0.1", "ansible_port": %s, "ansible_user": "root", ' \
       "$sep" "$name" "$(cat "$INSTANCES/$name/port")"
     printf '"ansible_ssh_private_key_file": "%s", "ansible_python_interpreter": "/usr/bin/python3", ' "$SSH_KEY"
-    printf '"ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null", '
+    printf '"ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ServerAliveInterval=5 -o ServerAliveCountMax=6", '
     printf '"fleetaudit_vm_image": "%s"}' "$(cat "$INSTANCES/$name/image")"
     sep=,
   done
