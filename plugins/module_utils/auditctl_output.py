@@ -48,3 +48,17 @@ def parse_rule_listing(text):
     if lines == [NO_RULES]:
         return []
     return lines
+
+
+# What auditctl says when the kernel refuses audit to this process even though it runs as root.
+_REFUSED_TO_ROOT = ("You must be root", "Operation not permitted")
+
+
+def unavailable_reason(rc, out, err, is_root):
+    """Why ``auditctl -s`` gave no status, in words a user can act on."""
+    reason = "auditctl -s: %s" % ((err or out).strip() or "exit %d" % rc)
+    if is_root and any(words in reason for words in _REFUSED_TO_ROOT):
+        reason += (" (running as root: the kernel serves audit only to its initial PID namespace,"
+                   " so this is a container or a namespace without audit control)")
+    return reason
+

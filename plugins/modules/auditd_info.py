@@ -119,6 +119,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs impor
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import (
     parse_rule_listing,
     parse_status,
+    unavailable_reason,
 )
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditd_conf import parse_auditd_conf
 
@@ -185,7 +186,7 @@ def main():
                           loginuid_immutable=status.get("loginuid_immutable") == 1,
                           loaded_rules=len(parse_rule_listing(listing)))
         else:
-            result["kernel_unavailable_reason"] = "auditctl -s: %s" % ((err or out).strip() or "exit %d" % rc)
+            result["kernel_unavailable_reason"] = unavailable_reason(rc, out, err, os.geteuid() == 0)
     result["service"] = service_state(module, status.get("pid"))
     module.exit_json(**result)
 

@@ -232,6 +232,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_rules impo
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import (
     parse_rule_listing,
     parse_status,
+    unavailable_reason,
 )
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile import (
     RULES_SUFFIX,
@@ -367,7 +368,7 @@ class AuditHost:
         rc, out, err = self.run([self.auditctl, "-s"], check=False)
         status = parse_status(out) if rc == 0 else {}
         if "enabled" not in status:
-            return None, "auditctl -s: %s" % ((err or out).strip() or "exit %d" % rc)
+            return None, unavailable_reason(rc, out, err, os.geteuid() == 0)
         return status, None
 
     def rule_lines(self):

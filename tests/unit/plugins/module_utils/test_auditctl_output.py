@@ -5,6 +5,7 @@ import pytest
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import (
     parse_rule_listing,
     parse_status,
+    unavailable_reason,
 )
 from ansible_collections.fleetaudit.auditd.tests.unit.plugins.module_utils.audit_fixtures import VERSIONS, read
 
@@ -43,3 +44,12 @@ def test_recorded_listing(version):
 def test_no_rules():
     assert parse_rule_listing("No rules\n") == []
     assert parse_rule_listing("") == []
+
+
+def test_unavailable_reason_explains_a_refusal_to_root():
+    reason = unavailable_reason(255, "", "You must be root to run this program.\n", is_root=True)
+    assert reason.startswith("auditctl -s: You must be root to run this program.")
+    assert "initial PID namespace" in reason
+    assert unavailable_reason(1, "", "Operation not permitted", is_root=False) == "auditctl -s: Operation not permitted"
+    assert unavailable_reason(1, "", "", is_root=True) == "auditctl -s: exit 1"
+
