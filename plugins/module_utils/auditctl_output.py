@@ -61,4 +61,3 @@ def unavailable_reason(rc, out, err, is_root):
         reason += (" (running as root: the kernel serves audit only to its initial PID namespace,"
                    " so this is a container or a namespace without audit control)")
     return reason
-

@@ -52,4 +52,3 @@ def test_unavailable_reason_explains_a_refusal_to_root():
     assert "initial PID namespace" in reason
     assert unavailable_reason(1, "", "Operation not permitted", is_root=False) == "auditctl -s: Operation not permitted"
     assert unavailable_reason(1, "", "", is_root=True) == "auditctl -s: exit 1"
-
