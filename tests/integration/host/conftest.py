@@ -78,9 +78,15 @@ def run_module(module, args, check=False, diff=False, extra_vars=None):
 
 
 def run_playbook(playbook, *args):
-    """Runs ansible-playbook with the given extra arguments; returns the CompletedProcess."""
-    cmd = ["ansible-playbook", "-e", "ansible_python_interpreter=" + HOST_PYTHON, playbook, *args]
-    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+    """Runs a playbook on localhost (connection local); returns (returncode, json callback report)."""
+    cmd = ["ansible-playbook", "-i", "localhost,", "-c", "local",
+           "-e", "ansible_python_interpreter=" + HOST_PYTHON, str(playbook), *args]
+    env = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+    try:
+        return proc.returncode, json.loads(proc.stdout)
+    except ValueError:
+        raise AssertionError("ansible-playbook produced no report:\n%s\n%s" % (proc.stdout, proc.stderr))
 
 
 def snapshot_dir(path):

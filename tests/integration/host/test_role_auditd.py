@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import HOST_PYTHON, kernel_rules, run_module
+from conftest import kernel_rules, run_module, run_playbook
 
 CONF = "/etc/audit/auditd.conf"
 DOCKER_PATHS = ["/usr/bin/dockerd", "/etc/docker", "/var/lib/docker", "/usr/bin/containerd", "/usr/bin/runc"]
@@ -40,13 +40,8 @@ def saved_conf():
 def play(tmp_path, num_logs, *extra):
     playbook = tmp_path / "play.yml"
     playbook.write_text(PLAY % num_logs)
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", "localhost,", "-c", "local",
-         "-e", "ansible_python_interpreter=" + HOST_PYTHON, str(playbook), *extra],
-        capture_output=True, text=True, env=env, check=False)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    report = json.loads(proc.stdout)
+    returncode, report = run_playbook(playbook, *extra)
+    assert returncode == 0, json.dumps(report)[-4000:]
     # Task names come as "ROLE : NAME".
     results = {task["task"]["name"].split(" : ")[-1]: task["hosts"]["localhost"]
                for task in report["plays"][0]["tasks"]}
