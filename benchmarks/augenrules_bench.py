@@ -13,6 +13,9 @@ The module is timed two ways: the whole process as Ansible starts it on a manage
 start, imports, module), and its own work inside an already started Python (from main() to its
 JSON result, reading the rule files and running auditctl -s, auditctl -l and ausyscall included;
 the module reads the kernel in background threads while it compiles and validates).
+Both are also set against what users would otherwise run as an Ansible task,
+``ansible.builtin.command: augenrules --check``, started the same way (whole process), since a
+module's start-up is paid by every task alike.
 Prints median wall times and CPU times (user + system of this process and of the commands it
 waited for) and their ratios to the baseline: on a busy machine the wall time follows the CPU
 time. Needs root and kernel audit; the kernel's rules and settings are put back afterwards.
@@ -33,6 +36,7 @@ import tempfile
 import time
 
 from ansible.module_utils import basic
+from ansible.modules import command as command_module
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_rules import SyscallTables
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import (
     parse_rule_listing,
@@ -130,18 +134,21 @@ def main():
 
         args_file = os.path.join(work, "args.json")
 
-        def module_process(state):
+        def module_process(name, module_args):
             with open(args_file, "w") as handle:
-                json.dump({"ANSIBLE_MODULE_ARGS": dict(args, state=state)}, handle)
-            run(sys.executable, module_code.__file__, args_file)
+                json.dump({"ANSIBLE_MODULE_ARGS": module_args}, handle)
+            run(sys.executable, "-m", name, args_file)
 
         baseline_name = "augenrules --check (files only, baseline)"
-        candidates = [(baseline_name, lambda: run("sh", augenrules, "--check"))]
+        task_name = "ansible.builtin.command: augenrules --check"
+        candidates = [(baseline_name, lambda: run("sh", augenrules, "--check")),
+                      (task_name, lambda: module_process(command_module.__name__,
+                                                         {"argv": ["sh", augenrules, "--check"]}))]
         for state in ("checked", "loaded"):
             candidates.append(("module state=%s, in-process work" % state,
                                lambda state=state: module_in_process(dict(args, state=state))))
             candidates.append(("module state=%s, whole process" % state,
-                               lambda state=state: module_process(state)))
+                               lambda state=state: module_process(module_code.__name__, dict(args, state=state))))
         medians = median_seconds(candidates, options.runs)
         baseline_wall, baseline_cpu = medians[baseline_name]
         print("%d rules, median of %d runs, audit %s" % (options.rules, options.runs,
@@ -150,6 +157,12 @@ def main():
         for name, _function in candidates:
             wall, cpu = medians[name]
             print("%-48s %9.4f %6.2fx %9.4f %6.2fx" % (name, wall, wall / baseline_wall, cpu, cpu / baseline_cpu))
+        task_wall, task_cpu = medians[task_name]
+        print("as Ansible tasks, against %s:" % task_name)
+        for state in ("checked", "loaded"):
+            wall, cpu = medians["module state=%s, whole process" % state]
+            print("%-48s %9.4f %6.2fx %9.4f %6.2fx" % ("module state=%s" % state, wall, wall / task_wall,
+                                                       cpu, cpu / task_cpu))
     finally:
         shutil.rmtree(work, ignore_errors=True)
         subprocess.run(["auditctl", "-D"], capture_output=True, check=False)

@@ -307,17 +307,23 @@ class AuditHost:
         # Commands started ahead by read_ahead, by their arguments.
         self.started = {}
 
-    def read_ahead(self, files):
-        """Starts in the background what the run reads from the host, while the module compiles
-        and validates `files` (``[(name, text), ...]``): ``auditctl -l`` (tens of milliseconds
-        spent waiting on the kernel for a large rule set), ``auditctl -s``, and the syscall table
-        when the files name syscalls (``-S``). `run` takes the output of each the first time it
-        is asked for the same command."""
-        commands = [[self.auditctl, "-l"], [self.auditctl, "-s"]] if self.auditctl else []
+    def read_ahead(self):
+        """Starts reading the kernel in the background, before the module reads and compiles the
+        rule files: ``auditctl -l`` (tens of milliseconds spent waiting on the kernel for a large
+        rule set) and ``auditctl -s``. `run` takes the output of each the first time it is asked
+        for the same command."""
+        if self.auditctl:
+            self._start([self.auditctl, "-l"])
+            self._start([self.auditctl, "-s"])
+
+    def read_syscall_table_ahead(self, files):
+        """Starts reading the host's syscall table when `files` (``[(name, text), ...]``) name
+        syscalls (``-S``)."""
         if any("-S" in text for _name, text in files):
-            commands.append([self.ausyscall, "--dump"])
-        for args in commands:
-            self.started[tuple(args)] = BackgroundCommand(self.module, args)
+            self._start([self.ausyscall, "--dump"])
+
+    def _start(self, args):
+        self.started[tuple(args)] = BackgroundCommand(self.module, args)
 
     def run(self, args, check=True):
         started = self.started.pop(tuple(args), None)
@@ -552,6 +558,7 @@ def main():
     state = params["state"]
     rules_file = params["rules_file"]
     host = AuditHost(module)
+    host.read_ahead()
 
     directory = RulesDirectory(module, params["rules_dir"])
     contents = desired_contents(module)
@@ -569,7 +576,7 @@ def main():
                 del directory.desired[name]
 
     texts = directory.texts()
-    host.read_ahead(texts)
+    host.read_syscall_table_ahead(texts)
     compiled, origins = compile_rules(texts, params["rules_dir"], host.flavour(texts))
     parsed, errors = validate_lines([line for line in origins if line is not None], host.tables,
                                     check_paths=params["validate"])
