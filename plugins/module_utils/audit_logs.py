@@ -23,7 +23,7 @@ from collections import OrderedDict
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (
     AuditParseError,
     event_json,
-    parse_record,
+    parse_event,
 )
 
 DEFAULT_LOG_FILE = "/var/log/audit/audit.log"
@@ -32,7 +32,7 @@ CURSOR_VERSION = 1
 # far from a matching line the other records of its event are looked for.
 GATHER_BEFORE = 4 * 1024
 GATHER_AFTER = 64 * 1024
-GATHER_BLOCK = 8 * 1024
+GATHER_BLOCK = 4096
 WINDOW = 8 * 1024 * 1024
 # auditd's end_of_event_timeout: a syscall event is complete with its PROCTITLE record; one without
 # it that is younger than this may still be growing, so an incremental run leaves it for the next.
@@ -237,7 +237,8 @@ class RawEvent:
 
     def records(self):
         self.lines.sort()
-        return [parse_record(line.decode("utf-8", "backslashreplace")) for _offset, line in self.lines]
+        return parse_event([line.decode("utf-8", "backslashreplace") for _offset, line in self.lines],
+                           self.token.decode("ascii", "replace"))
 
 
 def _gather(window, token, start, end, line):
@@ -294,10 +295,7 @@ def scan_matching(fd, start, end, needles):
         try:
             hits = set()
             for needle in needles:
-                pos = window.find(needle, offset, stop)
-                while pos >= 0:
-                    hits.add(pos)
-                    pos = window.find(needle, pos + len(needle), stop)
+                hits.update(_positions(window, needle, offset, stop))
             for pos in sorted(hits):
                 s, e, line = window.line(pos)
                 token = _token(line) if line is not None else None
@@ -341,6 +339,16 @@ def scan_all(fd, start, end):
             window.close()
         offset = pos
     yield from pending.values()
+
+
+def _positions(window, needle, start, stop):
+    """Where needle starts in [start, stop), left to right, without overlaps. It may end after stop:
+    a needle cut by the end of a window belongs to that window (the next one starts at stop)."""
+    limit = stop + len(needle) - 1
+    pos = window.find(needle, start, limit)
+    while pos >= 0:
+        yield pos
+        pos = window.find(needle, pos + len(needle), limit)
 
 
 def needles_for(event_filter):

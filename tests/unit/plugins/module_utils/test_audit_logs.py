@@ -100,6 +100,16 @@ def test_small_windows_give_the_same_events(monkeypatch):
     assert sorted(serials(run(log_set(ENRICHED)))) == full
 
 
+def test_key_cut_by_a_window_end_is_found(monkeypatch):
+    expected = serials(run(log_set(ENRICHED), keys=["fa_watch", "fa_del"]))
+    text = open(ENRICHED, "rb").read()
+    # Windows whose end falls inside a ` key="fa_watch"`: the event belongs to the window it starts in.
+    cuts = [text.find(b' key="fa_watch"') + 5, text.rfind(b' key="fa_del"') + 3]
+    for cut in cuts:
+        monkeypatch.setattr(audit_logs, "WINDOW", cut)
+        assert serials(run(log_set(ENRICHED), keys=["fa_watch", "fa_del"])) == expected, cut
+
+
 def test_no_events_is_a_success_with_count_zero():
     result = run(log_set(ENRICHED), keys=["no-such-key"])
     assert result["count"] == 0 and result["events"] == [] and result["truncated"] is False

@@ -18,6 +18,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records im
     event_json,
     event_keys,
     iso_time,
+    parse_event,
     parse_record,
     parse_time,
 )
@@ -99,6 +100,32 @@ def test_multiple_keys_are_hex_encoded_and_split():
 def test_node_prefix_is_read():
     record = parse_record('node=web1 type=USER msg=audit(1795712050.983:9): pid=1 msg=\'text=hi res=success\'')
     assert record["node"] == "web1" and record["fields"]["text"] == "hi"
+
+
+HEADER_VARIANTS = [
+    # The header forms parse_event splits without the header pattern, and forms it must leave to it.
+    "node=web1 type=CWD msg=audit(1.001:5): cwd=\"/root\"",
+    "type=CWD msg=audit(1.001:5):cwd=\"/root\"",
+    "type=CWD\tx msg=audit(1.001:5): cwd=\"/root\"",
+    "node=web\t1 type=CWD msg=audit(1.001:5): cwd=\"/root\"",
+    "node= type=CWD msg=audit(1.001:5): cwd=\"/root\"",
+    "type=CWD msg=audit(1.001:6): cwd=\"/root\"",
+    "type=CWD msg=audit(1.001:5):\x1dCWD=x",
+]
+
+
+@pytest.mark.parametrize("name", sorted(n for n in os.listdir(LOGS) if n.endswith(".log")) + [None])
+def test_parse_event_gives_what_parse_record_gives(name):
+    for line in lines_of(name) if name else ODD_LINES + HEADER_VARIANTS:
+        token = line[line.find("msg=audit(") + 10:line.find(")")]
+        try:
+            expected = parse_record(line)
+        except AuditParseError:
+            with pytest.raises(AuditParseError):
+                parse_event([line], "1.001:5")
+            continue
+        assert parse_event([line], token) == [expected], line
+        assert parse_event([line], "1.001:5") == [expected], line
 
 
 def test_not_a_record_fails():
