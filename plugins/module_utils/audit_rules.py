@@ -163,20 +163,34 @@ class RuleError(ValueError):
     """A rule auditctl would refuse (or that this module cannot compare); the message says why."""
 
 
+class SyscallTable:
+    """One personality's syscalls from a ``{name: number}`` mapping (``ausyscall --dump``)."""
+
+    def __init__(self, numbers):
+        self._numbers = dict(numbers)
+        self._names = {number: name for name, number in self._numbers.items()}
+
+    def number(self, name):
+        return self._numbers.get(name)
+
+    def name(self, number):
+        return self._names.get(number)
+
+
 class SyscallTables:
-    """Syscall names and numbers of the host's personalities, from ``ausyscall --dump``.
+    """Syscall names and numbers of the host's personalities.
 
     :param machine: the host's machine name (``uname -m``), e.g. ``x86_64``.
-    :param tables: ``{bits: table}`` with 64 and/or 32, where a table is ``{name: number}`` or a
-        function returning one, called the first time a rule needs it (most rule sets never use
-        the 32-bit table, and reading it costs a process).
+    :param tables: ``{bits: table}`` with 64 and/or 32, where a table is a ``{name: number}``
+        mapping, an object with ``number(name)`` and ``name(number)`` lookups (``None`` when
+        unknown), or a function returning either (or ``None`` when the host has no such
+        personality), called the first time a rule needs it.
     """
 
     def __init__(self, machine, tables):
         self.machine = machine
         self._sources = dict(tables)
-        self.tables = {}
-        self.names = {}
+        self._tables = {}
         self.default_bits = self.machine_bits(machine)
         # Rule sets repeat the same -S lists (open,openat,...) over and over.
         self._syscall_sets = {}
@@ -196,13 +210,14 @@ class SyscallTables:
         return table
 
     def table(self, bits):
-        """``{name: number}`` for `bits`, or ``None`` when the host has no such personality."""
-        if bits not in self.tables:
+        """The lookups for `bits`, or ``None`` when the host has no such personality."""
+        if bits not in self._tables:
             source = self._sources.get(bits)
             table = source() if callable(source) else source
-            self.tables[bits] = table or None
-            self.names[bits] = {number: name for name, number in (table or {}).items()}
-        return self.tables[bits]
+            if isinstance(table, dict):
+                table = SyscallTable(table) if table else None
+            self._tables[bits] = table
+        return self._tables[bits]
 
     def number(self, bits, name):
         table = self.table(bits)
@@ -210,13 +225,15 @@ class SyscallTables:
             raise RuleError("no syscall table for %d-bit programs on %s" % (bits, self.machine))
         if name.isdigit():
             return int(name)
-        if name not in table:
+        number = table.number(name)
+        if number is None:
             raise RuleError("unknown syscall %s for %s" % (name, self.arch_name(bits)))
-        return table[name]
+        return number
 
     def name(self, bits, number):
-        self.table(bits)
-        return self.names.get(bits, {}).get(number, str(number))
+        table = self.table(bits)
+        name = table.name(number) if table is not None else None
+        return name or str(number)
 
     def syscall_set(self, bits, words):
         """The syscalls the ``-S`` `words` of an exit-list rule name, read with the `bits` table.

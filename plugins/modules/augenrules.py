@@ -98,9 +98,10 @@ options:
     type: bool
     default: true
 notes:
-  - Requires C(auditctl) and C(ausyscall) (the auditd package) on the managed host; run as root.
-  - A syscall rule is validated against the syscall tables of the host's architecture
-    (C(ausyscall --dump)) and its 32-bit personality.
+  - Requires C(auditctl) (the auditd package) on the managed host; run as root.
+  - A syscall rule is validated against the syscall tables of the host's architecture and its
+    32-bit personality, looked up in the host's libaudit (the library auditctl uses), or with
+    C(ausyscall --dump) where libaudit cannot be loaded.
 seealso:
   - module: fleetaudit.auditd.auditd_info
 """
@@ -215,6 +216,7 @@ diff:
   type: dict
 """
 
+import functools
 import gzip
 import os
 import re
@@ -229,6 +231,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_rules impo
     skip_missing_paths,
     validate_lines,
 )
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.libaudit import load_library, syscall_table
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import (
     parse_rule_listing,
     parse_status,
@@ -302,7 +305,11 @@ class AuditHost:
     def __init__(self, module):
         self.module = module
         self.auditctl = module.get_bin_path("auditctl", opt_dirs=["/sbin", "/usr/sbin"])
-        self.ausyscall = module.get_bin_path("ausyscall", required=True, opt_dirs=["/sbin", "/usr/sbin"])
+        self.library = load_library()
+        # ausyscall is needed only where libaudit cannot be loaded.
+        self.ausyscall = None
+        if self.library is None:
+            self.ausyscall = module.get_bin_path("ausyscall", required=True, opt_dirs=["/sbin", "/usr/sbin"])
         self.tables = self.syscall_tables()
         # Commands started ahead by read_ahead, by their arguments.
         self.started = {}
@@ -318,8 +325,8 @@ class AuditHost:
 
     def read_syscall_table_ahead(self, files):
         """Starts reading the host's syscall table when `files` (``[(name, text), ...]``) name
-        syscalls (``-S``)."""
-        if any("-S" in text for _name, text in files):
+        syscalls (``-S``) and it comes from ``ausyscall``."""
+        if self.ausyscall and any("-S" in text for _name, text in files):
             self._start([self.ausyscall, "--dump"])
 
     def _start(self, args):
@@ -337,21 +344,20 @@ class AuditHost:
 
     def syscall_tables(self):
         """Syscall tables of the host's personality and, on a 64-bit host, of its 32-bit one,
-        each read from ``ausyscall`` when a rule first needs it."""
+        looked up in libaudit, or else each read from ``ausyscall`` when a rule first needs it."""
         machine = os.uname()[4]
         own_bits = SyscallTables.machine_bits(machine)
+        personalities = (own_bits, 32) if own_bits == 64 else (own_bits,)
+        if self.library is not None:
+            return SyscallTables(machine, {bits: functools.partial(syscall_table, self.library, bits)
+                                           for bits in personalities})
 
-        def own():
-            return SyscallTables.parse_dump(self.run([self.ausyscall, "--dump"])[1])
-
-        def compat():
-            rc, out, _err = self.run([self.ausyscall, "b32", "--dump"], check=False)
+        def dump(bits):
+            args = [self.ausyscall, "--dump"] if bits == own_bits else [self.ausyscall, "b32", "--dump"]
+            rc, out, _err = self.run(args, check=bits == own_bits)
             return SyscallTables.parse_dump(out) if rc == 0 else None
 
-        tables = {own_bits: own}
-        if own_bits == 64:
-            tables[32] = compat
-        return SyscallTables(machine, tables)
+        return SyscallTables(machine, {bits: functools.partial(dump, bits) for bits in personalities})
 
     def flavour(self, files):
         """How the host's augenrules compiles `files` (``[(name, text), ...]``)."""
