@@ -178,7 +178,7 @@ def _token(line):
 
 
 def _is_last_record(line):
-    return line.startswith(b"type=PROCTITLE ") or b" type=PROCTITLE msg=" in line[:80]
+    return line.startswith(b"type=PROCTITLE ") or line.find(b" type=PROCTITLE msg=", 0, 80) >= 0
 
 
 class _Window:
@@ -230,7 +230,8 @@ class RawEvent:
         self.complete = False
 
     def add(self, offset, line):
-        self.offset = min(self.offset, offset)
+        if offset < self.offset:
+            self.offset = offset
         self.lines.append((offset, line))
         if _is_last_record(line):
             self.complete = True

@@ -159,6 +159,28 @@ def test_default_redaction_leaves_no_secret_anywhere(redactor):
     assert "arg with space" in text
 
 
+@pytest.mark.parametrize("text", [
+    "--PASSWORD=hunter2", "db-passwd: hunter2", "Passphrase=hunter2", "pwd=hunter2", "SECRET hunter2",
+    "x-token=hunter2", "apiKey=hunter2", "access_key: hunter2", "Authorization: Bearer hunter2",
+    "https://bob:hunter2@example.org/",
+    # Non-ASCII letters that (?i) matches to ASCII ones: the long s and the Kelvin sign.
+    "--pa\u017f\u017fword=hunter2", "api_\u212aey=hunter2",
+])
+def test_default_patterns_screen_every_secret_they_match(redactor, text):
+    # As the kernel writes it: hex-encoded when it holds a space.
+    value = text.encode().hex().upper() if " " in text else '"%s"' % text
+    line = "type=PATH msg=audit(1.001:5): item=0 name=%s inode=5" % value
+    event = build_event([parse_record(line)], redactor)
+    assert "hunter2" not in json.dumps(event, ensure_ascii=False), text
+
+
+def test_records_with_the_same_enriched_part_do_not_share_it():
+    line = lines_of("audit-3.0.9-enriched.log")[7]
+    first, second = parse_record(line), parse_record(line)
+    first["interpreted"]["UID"] = "changed"
+    assert second["interpreted"]["UID"] == "root"
+
+
 def test_user_pattern_with_and_without_secret_group():
     redactor = Redactor([r"PGPASSWORD=(?P<secret>\S+)", r"sk-[a-z0-9]+"])
     assert redactor.text("PGPASSWORD=abc psql") == "PGPASSWORD=%s psql" % REDACTED
