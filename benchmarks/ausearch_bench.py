@@ -15,7 +15,9 @@ the machine's load hits them alike):
 - an incremental search with no new events (target < 50 ms);
 - the module process's peak memory (target < 64 MB);
 - bytes sent to the controller for the matching events, compressed, against their JSON size;
-- whether the module found the same events as ausearch (serials).
+- whether the module found the same events as ausearch (serials);
+- with --phases, where the module's CPU time goes: find and gather the lines, parse the records,
+  filter, redact, encode as JSON, compress (each phase over all events in turn, best of --repeat).
 """
 
 import argparse
@@ -58,6 +60,50 @@ print(json.dumps({"search_s": t2 - t1, "import_s": t1 - t0, "count": result["cou
                   "scanned_bytes": result["scanned_bytes"], "serials": serials}))
 """
 
+# The module's search cut into its phases, each timed over all matching events before the next.
+PHASES = r"""
+import os, sys, time, zlib
+from ansible_collections.fleetaudit.auditd.plugins.module_utils import audit_logs, audit_records
+log, key, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
+
+
+class NoRedaction:
+    def event(self, records):
+        pass
+
+
+event_filter = audit_records.EventFilter(keys=[key])
+redactor = audit_records.Redactor(audit_records.DEFAULT_REDACT_PATTERNS)
+best = {}
+for attempt in range(repeat):
+    fd = os.open(log, os.O_RDONLY)
+    times = [time.process_time()]
+    raws = list(audit_logs.scan_matching(fd, 0, os.fstat(fd).st_size, audit_logs.needles_for(event_filter)))
+    times.append(time.process_time())
+    events = [raw.records() for raw in raws]
+    times.append(time.process_time())
+    events = [records for records in events if event_filter.matches(records)]
+    times.append(time.process_time())
+    for records in events:
+        redactor.event(records)
+    times.append(time.process_time())
+    texts = [audit_records.event_json(records, NoRedaction())[0] for records in events]
+    times.append(time.process_time())
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 31)
+    for text in texts:
+        compressor.compress((text + "\n").encode())
+    compressor.flush()
+    times.append(time.process_time())
+    os.close(fd)
+    names = ("find and gather lines", "parse records", "filter", "redact", "encode JSON", "compress")
+    for name, start, end in zip(names, times, times[1:]):
+        best[name] = min(best.get(name, end - start), end - start)
+for name, seconds in best.items():
+    print("  %-24s %6.3f s" % (name, seconds))
+print("  %-24s %6.3f s  (%d events, %d records)" % ("sum", sum(best.values()), len(events),
+                                                      sum(map(len, events))))
+"""
+
 
 def _children_cpu():
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -95,6 +141,7 @@ def main():
     parser.add_argument("--log", help="generated log to use (made, and kept, when missing)")
     parser.add_argument("--events", type=int, default=250000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--phases", action="store_true", help="also print the CPU time of each phase")
     args = parser.parse_args()
     log = args.log or os.path.join(tempfile.gettempdir(), "fleetaudit-bench-%d.log" % args.events)
     if not os.path.exists(log):
@@ -145,6 +192,11 @@ def main():
     print("to the controller          %7.0f kB compressed, %.0f kB as JSON Lines (%.1fx smaller)"
           % (module["transfer_bytes"] / 1e3, module["events_bytes"] / 1e3,
              module["events_bytes"] / float(module["transfer_bytes"])))
+    if args.phases:
+        print("module search phases (CPU time, in-process):")
+        sys.stdout.flush()
+        subprocess.run([HOST_PYTHON, "-c", PHASES, log, KEY, str(args.repeat)], check=True,
+                       env=dict(os.environ, PYTHONPATH=COLLECTIONS))
     return 0 if ours == theirs else 1
 
 

@@ -32,7 +32,9 @@ CURSOR_VERSION = 1
 # far from a matching line the other records of its event are looked for.
 GATHER_BEFORE = 4 * 1024
 GATHER_AFTER = 64 * 1024
-GATHER_BLOCK = 4096
+# Bytes read at once after a matching line: most events end within them (a whole event is about
+# 1 KiB; a longer one takes more reads).
+GATHER_BLOCK = 2 * 1024
 WINDOW = 8 * 1024 * 1024
 # auditd's end_of_event_timeout: a syscall event is complete with its PROCTITLE record; one without
 # it that is younger than this may still be growing, so an incremental run leaves it for the next.
