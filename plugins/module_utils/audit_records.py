@@ -386,20 +386,18 @@ class Redactor:
             self.patterns = [re.compile(p) for p in patterns]
             # Screens an event's free text, joined by newlines, in one search per pattern; in
             # multi-line mode ^ and $ also hold at the edges of every joined value.
-            self._screens = [re.compile(p, re.MULTILINE) for p in patterns]
+            self._screens = [(re.compile(p, re.MULTILINE), _SCREEN_WORDS.get(p)) for p in patterns]
         except re.error as exc:
             raise ValueError("bad redact pattern: %s" % exc)
-        self._words = [_SCREEN_WORDS.get(p) for p in patterns]
 
-    def _tried(self, text, compiled):
-        """The patterns of `compiled` (one per pattern) that may match text, see _SCREEN_WORDS. A
-        replacement inserts REDACTED, which makes none of the words: what text lacks, its redacted
-        form lacks too."""
-        if not text.isascii():
-            return compiled
-        folded = text.lower()
-        return [pattern for pattern, words in zip(compiled, self._words)
-                if words is None or any(word in folded for word in words)]
+    def _screen(self, text):
+        """Whether one of the patterns matches text; a pattern is not searched for in ASCII text
+        that lacks its words (see _SCREEN_WORDS)."""
+        folded = text.lower() if text.isascii() else None
+        for screen, words in self._screens:
+            if (folded is None or words is None or any(map(folded.__contains__, words))) and screen.search(text):
+                return True
+        return False
 
     def _replace(self, match):
         if "secret" in match.re.groupindex and match.group("secret") is not None:
@@ -410,7 +408,7 @@ class Redactor:
         return REDACTED
 
     def text(self, value):
-        for pattern in self._tried(value, self.patterns):
+        for pattern in self.patterns:
             value = pattern.sub(self._replace, value)
         return value
 
@@ -431,8 +429,7 @@ class Redactor:
         texts = [record["fields"][name] for record, names in free_text for name in names]
         for record in records:
             texts.extend(record.get("argv", ()))
-        joined = "\n".join(texts)
-        text_has_secret = any(screen.search(joined) for screen in self._tried(joined, self._screens))
+        text_has_secret = self._screen("\n".join(texts))
         for record, names in free_text:
             fields = record["fields"]
             if text_has_secret:
