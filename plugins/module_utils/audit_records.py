@@ -89,8 +89,8 @@ DEFAULT_REDACT_PATTERNS = (
 )
 # Words (lower case) one of which every match of a default pattern holds. ASCII free text that holds
 # none of a pattern's words is not searched with it: these (?i) searches run at a few tens of MB/s
-# and were most of the screening's time. Only ASCII text: under (?i) re also matches a few other
-# letters to ASCII ones (the long s, the Kelvin sign, the dotless i), which str.lower() keeps apart.
+# and were most of the screening's time. Only ASCII text: under (?i) re also matches a few non-ASCII
+# letters to ASCII ones (the long s, the dotless i), which str.lower() does not turn into them.
 _SCREEN_WORDS = {
     DEFAULT_REDACT_PATTERNS[0]: ("pass", "pwd", "secret", "token", "key"),
     DEFAULT_REDACT_PATTERNS[1]: ("bearer",),
@@ -132,8 +132,9 @@ def _parse_kernel_fields(text, record_type, fields):
     unquoted = text.replace('"', "")
     plain = _plain_json(unquoted)
     try:
-        # The C JSON decoder makes the dict of such text faster than splitting word by word; it
-        # fails when a word holds no "=" (and another two).
+        # The C JSON decoder makes the dict of such text faster than splitting word by word. It
+        # fails when the words are not all name=value (one without "=", another with two): the
+        # split then raises ValueError as it always did.
         fields.update(_json_object(plain)[0] if plain else map(_NAME_VALUE, unquoted.split()))
     except ValueError:
         fields.update(map(_NAME_VALUE, unquoted.split()))
@@ -228,19 +229,31 @@ def parse_event(lines, token):
     stamp = " msg=audit(%s): " % token
     records = []
     for line in lines:
-        node, type_start = None, 5
-        if line.startswith("node="):
-            node_end = line.find(" ")
-            node, type_start = line[5:node_end], node_end + 6
-        type_end = line.find(" ", type_start)
-        record_type = line[type_start:type_end]
-        # Names without whitespace (the pattern's \S+): the first space ends them.
-        if type_end > type_start and record_type.isprintable() and line.startswith(stamp, type_end) \
-                and line.startswith("type=", type_start - 5) and (node is None or node and node.isprintable()):
-            records.append(_record(node, record_type, sec, ms, serial, line[type_end + len(stamp):]))
+        header = _split_header(line, stamp)
+        if header:
+            node, record_type, rest = header
+            records.append(_record(node, record_type, sec, ms, serial, rest))
         else:
             records.append(parse_record(line))
     return records
+
+
+def _split_header(line, stamp):
+    """(node, type, the text after the header) of a line whose header is `[node=N ]type=T` then
+    `stamp`, else None. Like the header pattern's \\S+, a name is not empty and holds no whitespace:
+    the first space ends it, and no other whitespace character is printable."""
+    node, type_start = None, 5
+    if line.startswith("node="):
+        node_end = line.find(" ")
+        node, type_start = line[5:node_end], node_end + 6
+        if not (node and node.isprintable()):
+            return None
+    type_end = line.find(" ", type_start)
+    record_type = line[type_start:type_end]
+    if type_end > type_start and record_type.isprintable() and line.startswith("type=", type_start - 5) \
+            and line.startswith(stamp, type_end):
+        return node, record_type, line[type_end + len(stamp):]
+    return None
 
 
 def _record(node, record_type, sec, ms, serial, rest):
