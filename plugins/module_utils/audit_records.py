@@ -303,8 +303,10 @@ def _utc_second(sec):
 
 
 def _execve_argv(fields):
+    argc = fields.get("argc", "0")
     argv = []
-    for index in range(int(fields.get("argc", "0") or 0)):
+    # A damaged argc gives no argv; the aN fields stay as they are, and the event is kept.
+    for index in range(int(argc) if argc.isdigit() else 0):
         name = "a%d" % index
         if name in fields:
             argv.append(fields[name])

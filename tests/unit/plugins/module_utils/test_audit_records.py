@@ -84,6 +84,12 @@ def test_long_execve_argument_pieces_are_joined():
     assert record["fields"]["a1"] == "abcdef" and "a1[0]" not in record["fields"]
 
 
+def test_execve_with_a_damaged_argc_keeps_its_fields():
+    record = parse_record('type=EXECVE msg=audit(1.002:7): argc=x a0="cat" a1="/etc/hosts"')
+    assert record["argv"] == []
+    assert record["fields"] == {"argc": "x", "a0": "cat", "a1": "/etc/hosts"}
+
+
 def test_user_space_message_fields_are_flattened():
     record = records_of("audit-3.0.9-enriched.log", 16777)[0]
     assert record["type"] == "USER_AUTH"
