@@ -288,9 +288,10 @@ def _gather_after(window, marker, pos, event):
             return
 
 
-def scan_matching(fd, start, end, needles):
-    """RawEvents holding one of the needles in [start, end) of an open log file, in log order."""
-    seen = OrderedDict()
+def scan_matching(fd, start, end, needles, taken=()):
+    """RawEvents holding one of the needles in [start, end) of an open log file, in log order;
+    none for the `taken` tokens (events the previous file's scan completed from this one)."""
+    seen = OrderedDict.fromkeys(taken, True)
     offset = start
     while offset < end:
         stop = min(end, offset + WINDOW)
@@ -313,8 +314,9 @@ def scan_matching(fd, start, end, needles):
         offset = stop
 
 
-def scan_all(fd, start, end):
-    """Every event of [start, end), grouping records by serial even when events interleave."""
+def scan_all(fd, start, end, taken=()):
+    """Every event of [start, end), grouping records by serial even when events interleave; none
+    for the `taken` tokens (events the previous file's scan completed from this one)."""
     pending = OrderedDict()
     offset = start
     while offset < end:
@@ -328,7 +330,7 @@ def scan_all(fd, start, end):
                     break
                 pos = e
                 token = _token(line)
-                if token is None:
+                if token is None or token in taken:
                     continue
                 event = pending.get(token)
                 if event is None:
@@ -352,6 +354,41 @@ def _positions(window, needle, start, stop):
     while pos >= 0:
         yield pos
         pos = window.find(needle, pos + len(needle), limit)
+
+
+class _NextFileHead:
+    """The start of the file that follows a rotated one. auditd rotates between two records, not
+    between two events: the last event of a rotated file usually goes on at the start of the next
+    file, where its records are looked for (read once, only when an event needs it)."""
+
+    def __init__(self, log):
+        self.log = log
+        self._head = None
+        # Tokens whose records were taken from here: the next file's scan leaves them out.
+        self.taken = set()
+
+    def _lines(self):
+        if self._head is None:
+            try:
+                with open(self.log.path, "rb") as handle:
+                    head = handle.read(GATHER_AFTER)
+            except OSError as exc:
+                raise LogSetError("cannot read audit log %s: %s" % (self.log.path, exc.strerror))
+            self._head = head[:head.rfind(b"\n") + 1]
+        return self._head
+
+    def complete(self, event, offset):
+        """Adds to `event` its records found here, as if this file began at `offset` of the
+        rotated one (after its end)."""
+        head = self._lines()
+        marker = b"(" + event.token + b")"
+        at = head.find(marker)
+        while at >= 0:
+            line_start = head.rfind(b"\n", 0, at) + 1
+            line_end = head.find(b"\n", at)
+            event.add(offset + line_start, head[line_start:line_end])
+            self.taken.add(event.token)
+            at = head.find(marker, line_end)
 
 
 def needles_for(event_filter):
@@ -450,8 +487,10 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
     truncated = False
     scanned = 0
     new_cursor = None
+    taken = ()
     for number, (log, start) in enumerate(plan):
         live = number == len(plan) - 1
+        skipped, taken = taken, ()
         try:
             fd = os.open(log.path, os.O_RDONLY)
         except OSError as exc:
@@ -468,8 +507,14 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
             scanned += end - start
             stop_at = None
             emitted = []
-            events = scan_matching(fd, start, end, needles) if needles else scan_all(fd, start, end)
+            next_head = None if live else _NextFileHead(plan[number + 1][0])
+            if needles:
+                events = scan_matching(fd, start, end, needles, skipped)
+            else:
+                events = scan_all(fd, start, end, skipped)
             for raw in events:
+                if next_head is not None and not raw.complete and max(raw.lines)[0] >= end - GATHER_BEFORE:
+                    next_head.complete(raw, end)
                 token = raw.token.decode()
                 if token in seen_before:
                     continue
@@ -495,6 +540,7 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                     last = [first["sec"], first["ms"], first["serial"]]
             offset = end if stop_at is None else stop_at
             new_cursor = _cursor(log, offset, [t for o, t in emitted if o >= offset], last)
+            taken = next_head.taken if next_head is not None else ()
         finally:
             os.close(fd)
         if truncated:

@@ -256,6 +256,30 @@ def test_truncated_log_is_read_again_from_its_start(tmp_path):
     assert serials(second) == [16775]
 
 
+@pytest.mark.parametrize("name", ["audit-3.0.9-enriched.log", "audit-3.0.9-interleaved.log",
+                                  "audit-4.0.2-enriched.log"])
+@pytest.mark.parametrize("criteria", [{"keys": ["fa_watch"]}, {}], ids=["key", "all"])
+def test_rotation_between_two_records_of_an_event_changes_no_event(tmp_path, name, criteria):
+    # auditd rotates between records, not events: wherever the log is cut, the search of the two
+    # files gives the events of the uncut log, each whole and once (a rotated file's last events
+    # are emitted when it ends, so the order may differ).
+    with open(os.path.join(LOGS, name), "rb") as handle:
+        lines = handle.read().splitlines(keepends=True)
+    after_all = 1795799999.0
+
+    def events(files):
+        return sorted(run(files, now=after_all, **criteria)["events"], key=lambda e: (e["time"], e["serial"]))
+
+    whole = events(log_set(os.path.join(LOGS, name)))
+    assert len(whole) >= 3
+    for cut in range(1, len(lines)):
+        directory = tmp_path / str(cut)
+        directory.mkdir()
+        write(str(directory / "audit.log.1"), lines[:cut])
+        write(str(directory / "audit.log"), lines[cut:])
+        assert events(log_set(str(directory))) == whole, "log cut before line %d" % (cut + 1)
+
+
 def test_cursor_file_rotated_away_falls_back_to_time_and_serial(tmp_path):
     lines = recorded_lines()
     base = str(tmp_path / "audit.log")
