@@ -72,6 +72,9 @@ _HEADER = re.compile(
 # (enriched SADDR) or bare.
 _FIELD = re.compile(r"""([^\s=]+)=("[^"]*"|'[^']*'|\{[^}]*\}|\S*)""")
 _NULL = "(null)"
+# An SELinux verdict, "avc:  denied  { read write } for ...": kept as the fields seresult and seperms,
+# the names ausearch's parser (auparse) gives them.
+_AVC = re.compile(r"\bavc:\s+(\w+)\s+\{\s*([^}]*?)\s*\}")
 _NAME_VALUE = operator.methodcaller("split", "=", 1)
 # Events are trees: no need for the encoder's cycle check.
 _to_json = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
@@ -159,6 +162,11 @@ def _parse_fields(text, record_type, fields):
             return _parse_kernel_fields(text, record_type, fields)
         except ValueError:
             pass  # a word without "=": the general pattern below skips it
+    if "avc:" in text:
+        avc = _AVC.search(text)
+        if avc:
+            fields["seresult"] = avc.group(1)
+            fields["seperms"] = ",".join(avc.group(2).split())
     for name, value in _FIELD.findall(text):
         if name == "msg" and value[:1] == "'":
             # User-space records nest their own fields: flatten them like ausearch does.

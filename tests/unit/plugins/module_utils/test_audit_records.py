@@ -90,6 +90,21 @@ def test_execve_with_a_damaged_argc_keeps_its_fields():
     assert record["fields"] == {"argc": "x", "a0": "cat", "a1": "/etc/hosts"}
 
 
+def test_selinux_avc_verdict_and_permissions_are_fields():
+    record = parse_record('type=AVC msg=audit(1226270358.848:238): avc:  denied  { read write } for  pid=13349 '
+                          'comm="certwatch" name="cache" dev=dm-0 ino=218171 '
+                          'scontext=system_u:system_r:certwatch_t:s0 tcontext=system_u:object_r:var_t:s0 tclass=dir')
+    assert record["fields"]["seresult"] == "denied"
+    assert record["fields"]["seperms"] == "read,write"
+    assert record["fields"]["comm"] == "certwatch" and record["fields"]["tclass"] == "dir"
+    user = parse_record("type=USER_AVC msg=audit(1267534395.930:19): pid=1169 uid=0 auid=4294967295 ses=4294967295 "
+                        "msg='avc:  denied  { status } for auid=0 uid=0 gid=0 path=\"/usr/lib/systemd/system/x.service\" "
+                        "scontext=system_u:system_r:init_t:s0 tclass=service exe=\"/usr/lib/systemd/systemd\" "
+                        "sauid=0 hostname=? addr=? terminal=?'")
+    assert (user["fields"]["seresult"], user["fields"]["seperms"]) == ("denied", "status")
+    assert user["fields"]["path"] == "/usr/lib/systemd/system/x.service"
+
+
 def test_user_space_message_fields_are_flattened():
     record = records_of("audit-3.0.9-enriched.log", 16777)[0]
     assert record["type"] == "USER_AUTH"
