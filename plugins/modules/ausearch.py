@@ -18,7 +18,8 @@ description:
     adding or removing a keyed rule are left out unless C(CONFIG_CHANGE) is in O(message_types).
   - The log is scanned in bounded memory-mapped windows with a byte pre-filter, never loaded whole,
     and standard input is never read. Both the RAW and the ENRICHED log formats are understood;
-    hex-encoded values (C(proctitle), C(EXECVE) arguments, paths with spaces) are decoded.
+    hex-encoded values (C(proctitle), C(EXECVE) arguments, paths with spaces) are decoded. An event
+    whose records a log rotation split between two files is returned once, whole.
   - Secrets are redacted on the host before anything is returned; events travel to the controller
     gzip-compressed, and the same-named action plugin expands them and can write them to O(dest).
 author:
@@ -175,8 +176,9 @@ events:
   description:
     - Matching events in log order (expanded by the action plugin from RV(events_gz)).
     - Each has C(serial), C(time) (ISO 8601 UTC with milliseconds), C(node), C(keys), C(records)
-      (each with C(type), C(fields), and the ENRICHED log's C(interpreted) fields when present) and a
-      flat C(summary) with C(type), C(syscall), C(success), C(exe), C(comm), C(pid), C(ppid), C(uid),
+      (each with C(type), C(fields), and the ENRICHED log's C(interpreted) fields when present; an
+      SELinux C(avc:) verdict becomes the fields C(seresult) and C(seperms), as auparse names them)
+      and a flat C(summary) with C(type), C(syscall), C(success), C(exe), C(comm), C(pid), C(ppid), C(uid),
       C(auid), C(uid_name), C(auid_name), C(argv), C(cwd) and C(paths).
   returned: success
   type: list
