@@ -134,13 +134,10 @@ def _parse_kernel_fields(text, record_type, fields):
     there (none decoded), else None."""
     unquoted = text.replace('"', "")
     plain = _plain_json(unquoted)
-    try:
-        # The C JSON decoder makes the dict of such text faster than splitting word by word. It
-        # fails when the words are not all name=value (one without "=", another with two): the
-        # split then raises ValueError as it always did.
-        fields.update(_json_object(plain)[0] if plain else map(_NAME_VALUE, unquoted.split()))
-    except ValueError:
-        fields.update(map(_NAME_VALUE, unquoted.split()))
+    # The C JSON decoder makes the dict of such text faster than splitting word by word. Its JSON
+    # fails to decode only when the words are not all name=value (one holds two "=", another none),
+    # with a ValueError as the split raises then.
+    fields.update(_json_object(plain)[0] if plain else map(_NAME_VALUE, unquoted.split()))
     for name in ENCODED_FIELDS.intersection(fields) if record_type != "EXECVE" else list(fields):
         value = fields[name]
         if (record_type != "EXECVE" or _EXECVE_ARG.match(name)) and _HEX.match(value) \
@@ -559,11 +556,6 @@ def _record_json(record):
     if "interpreted" in record:
         text += ',"interpreted":' + (record.get("interpreted_json") or _to_json(record["interpreted"]))
     return text + "}"
-
-
-def build_event(records, redactor):
-    """Records of one serial (file order) -> the public event object."""
-    return json.loads(event_json(records, redactor)[0])
 
 
 # Time words, as ausearch understands them (man ausearch, -ts).

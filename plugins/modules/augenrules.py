@@ -323,12 +323,6 @@ class AuditHost:
             self._start([self.auditctl, "-l"])
             self._start([self.auditctl, "-s"])
 
-    def read_syscall_table_ahead(self, files):
-        """Starts reading the host's syscall table when `files` (``[(name, text), ...]``) name
-        syscalls (``-S``) and it comes from ``ausyscall``."""
-        if self.ausyscall and any("-S" in text for _name, text in files):
-            self._start([self.ausyscall, "--dump"])
-
     def _start(self, args):
         self.started[tuple(args)] = BackgroundCommand(self.module, args)
 
@@ -512,7 +506,8 @@ def desired_contents(module):
 
 
 def kernel_report(host, status, parsed):
-    """Drift of the kernel against the parsed compiled rules, and the number of kernel rules."""
+    """Drift of the kernel against the parsed compiled rules, and the kernel's rules as
+    ``auditctl -l`` lists them."""
     expected_rules, expected_settings = expected_state([rule for _line, rule in parsed])
     listing = host.rule_lines()
     if listing_matches(expected_rules, listing):
@@ -520,7 +515,7 @@ def kernel_report(host, status, parsed):
     else:
         drift = rule_drift(expected_rules, parse_kernel_rules(listing, host.tables))
     drift["settings"] = settings_drift(expected_settings, status)
-    return drift, len(listing)
+    return drift, listing
 
 
 def pending_lines(drift):
@@ -582,7 +577,6 @@ def main():
                 del directory.desired[name]
 
     texts = directory.texts()
-    host.read_syscall_table_ahead(texts)
     compiled, origins = compile_rules(texts, params["rules_dir"], host.flavour(texts))
     parsed, errors = validate_lines([line for line in origins if line is not None], host.tables,
                                     check_paths=params["validate"])
@@ -609,13 +603,13 @@ def main():
 
     status, reason = host.status()
     result["kernel_available"] = status is not None
-    drift = None
+    drift = listing = None
     if status is None:
         result["kernel_unavailable_reason"] = reason
     else:
-        drift, loaded = kernel_report(host, status, parsed)
+        drift, listing = kernel_report(host, status, parsed)
         immutable = status["enabled"] == 2
-        result.update(drift=drift, loaded_rules=loaded, enabled=status["enabled"], immutable=immutable,
+        result.update(drift=drift, loaded_rules=len(listing), enabled=status["enabled"], immutable=immutable,
                       kernel_changed=has_drift(drift))
         if immutable and result["kernel_changed"]:
             result.update(reboot_required=True, pending=pending_lines(drift))
@@ -635,7 +629,7 @@ def main():
             write_atomic(module, rules_file + ".prev", previous)
         write_atomic(module, rules_file, compiled_bytes)
     if will_load:
-        load_and_verify(module, host, status, rollback, compiled, origins, parsed, result)
+        load_and_verify(module, host, status, listing, rollback, compiled, origins, parsed, result)
     finish(module, params, result)
 
 
@@ -669,21 +663,21 @@ class Rollback:
                 write_atomic(self.module, path, data)
 
 
-def load_and_verify(module, host, status, rollback, compiled, origins, parsed, result):
-    """Loads the compiled rules and reads the kernel back; on failure puts everything back and fails."""
-    snapshot = parse_kernel_rules(host.rule_lines(), host.tables)
+def load_and_verify(module, host, status, listing, rollback, compiled, origins, parsed, result):
+    """Loads the compiled rules and reads the kernel back; on failure puts back everything as it
+    was (`status` and `listing`, the kernel as read before) and fails."""
     rc, message = host.load("-D\n" + compiled)
     new_status, _reason = host.status()
     if rc == 0 and new_status is not None:
-        drift, loaded = kernel_report(host, new_status, parsed)
-        result.update(loaded_rules=loaded, enabled=new_status["enabled"], immutable=new_status["enabled"] == 2)
+        drift, new_listing = kernel_report(host, new_status, parsed)
+        result.update(loaded_rules=len(new_listing), enabled=new_status["enabled"], immutable=new_status["enabled"] == 2)
         if has_drift(drift):
             result["drift_after_load"] = drift
             module.warn("the kernel still differs from %s after loading it: %s"
                         % (result["compiled_file"], "; ".join(pending_lines(drift))))
         return
     position = load_failure_position(message, origins)
-    problems = host.restore_kernel(snapshot, status)
+    problems = host.restore_kernel(parse_kernel_rules(listing, host.tables), status)
     rollback.restore()
     restored = "previous rule files and kernel rules restored" if not problems else \
         "RESTORE INCOMPLETE: %s" % "; ".join(problems)

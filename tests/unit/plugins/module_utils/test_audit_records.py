@@ -14,7 +14,6 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records im
     AuditParseError,
     EventFilter,
     Redactor,
-    build_event,
     event_json,
     event_keys,
     iso_time,
@@ -34,6 +33,11 @@ def lines_of(name):
 
 def records_of(name, serial):
     return [r for r in map(parse_record, lines_of(name)) if r["serial"] == serial]
+
+
+def build_event(records, redactor):
+    """The public event object the module sends for records of one serial."""
+    return json.loads(event_json(records, redactor)[0])
 
 
 @pytest.fixture
