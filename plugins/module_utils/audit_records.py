@@ -276,16 +276,14 @@ def _record(node, record_type, sec, ms, serial, rest):
         "fields_json": None,
     }
     if record_type == "PROCTITLE" and "proctitle" in fields:
-        # The kernel separates the arguments by NUL bytes: keep them apart for the summary, and
-        # show the field the way ausearch -i does.
-        record["argv"] = fields["proctitle"].rstrip("\x00").split("\x00")
-        fields["proctitle"] = " ".join(record["argv"])
+        # The kernel separates the arguments by NUL bytes: keep them apart for the summary.
+        _set_argv(record, fields["proctitle"].rstrip("\x00").split("\x00"))
     elif record_type == "EXECVE":
-        record["argv"] = _execve_argv(fields)
         # One field per argument, long ones joined from their aN[i] pieces.
+        argv = _execve_argv(fields)
         for name in [n for n in fields if "[" in n]:
             del fields[name]
-        fields.update(("a%d" % index, arg) for index, arg in enumerate(record["argv"]))
+        _set_argv(record, argv)
     else:
         record["fields_json"] = plain
     if separator:
@@ -294,6 +292,16 @@ def _record(node, record_type, sec, ms, serial, rest):
             record["interpreted"] = dict(items)
             record["interpreted_json"] = plain
     return record
+
+
+def _set_argv(record, argv):
+    """Sets the command line of a PROCTITLE or EXECVE record and the fields that show it:
+    `proctitle` the way ausearch -i does (the arguments joined by spaces), or one `aN` each."""
+    record["argv"] = argv
+    if record["type"] == "PROCTITLE":
+        record["fields"]["proctitle"] = " ".join(argv)
+    else:
+        record["fields"].update(("a%d" % index, arg) for index, arg in enumerate(argv))
 
 
 def iso_time(sec, ms):
@@ -458,9 +466,7 @@ class Redactor:
                 record["fields_json"] = None
             argv = record.get("argv")
             if argv and (text_has_secret or _SECRET_OPTIONS.search("\n".join(argv[:-1]))):
-                record["argv"] = self.argv(argv)
-                if record["type"] == "EXECVE":
-                    fields.update(("a%d" % index, arg) for index, arg in enumerate(record["argv"]))
+                _set_argv(record, self.argv(argv))
 
 
 class EventFilter:

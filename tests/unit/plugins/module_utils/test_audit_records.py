@@ -331,3 +331,6 @@ def test_argument_after_a_secret_option_is_redacted_without_any_pattern():
     assert event["summary"]["argv"][3:] == ["--token", REDACTED]
     execve = [r for r in event["records"] if r["type"] == "EXECVE"][0]
     assert execve["fields"]["a4"] == REDACTED
+    # The kernel cut the command line after "--token hu": the field shows that piece redacted too.
+    proctitle = [r for r in event["records"] if r["type"] == "PROCTITLE"][0]
+    assert proctitle["fields"]["proctitle"].endswith(" --token " + REDACTED)
