@@ -412,20 +412,25 @@ class Redactor:
     def __init__(self, patterns):
         try:
             self.patterns = [re.compile(p) for p in patterns]
-            # Screens an event's free text, joined by newlines, in one search per pattern; in
-            # multi-line mode ^ and $ also hold at the edges of every joined value.
-            self._screens = [(re.compile(p, re.MULTILINE), _SCREEN_WORDS.get(p)) for p in patterns]
+            # A default pattern screens an event's free text, joined by newlines, in one search: in
+            # multi-line mode ^ and $ also hold at the edges of every joined value, and none of
+            # these patterns can match across a newline or holds \A, \Z or a look-behind.
+            self._joined_screens = [(re.compile(p, re.MULTILINE), _SCREEN_WORDS[p])
+                                    for p in patterns if p in _SCREEN_WORDS]
         except re.error as exc:
             raise ValueError("bad redact pattern: %s" % exc)
+        # A user's pattern may hold any of them: it screens each value on its own, as it redacts.
+        self._value_screens = [compiled for p, compiled in zip(patterns, self.patterns) if p not in _SCREEN_WORDS]
 
-    def _screen(self, text):
-        """Whether one of the patterns matches text; a pattern is not searched for in ASCII text
-        that lacks its words (see _SCREEN_WORDS)."""
+    def _screen(self, texts):
+        """Whether one of the patterns matches one of the texts; a default pattern is not searched
+        for in ASCII text that lacks its words (see _SCREEN_WORDS)."""
+        text = "\n".join(texts)
         folded = text.lower() if text.isascii() else None
-        for screen, words in self._screens:
-            if (folded is None or words is None or any(map(folded.__contains__, words))) and screen.search(text):
+        for screen, words in self._joined_screens:
+            if (folded is None or any(map(folded.__contains__, words))) and screen.search(text):
                 return True
-        return False
+        return any(screen.search(value) for screen in self._value_screens for value in texts)
 
     def _replace(self, match):
         if "secret" in match.re.groupindex and match.group("secret") is not None:
@@ -457,7 +462,7 @@ class Redactor:
         texts = [record["fields"][name] for record, names in free_text for name in names]
         for record in records:
             texts.extend(record.get("argv", ()))
-        text_has_secret = self._screen("\n".join(texts))
+        text_has_secret = self._screen(texts)
         for record, names in free_text:
             fields = record["fields"]
             if text_has_secret:

@@ -326,6 +326,20 @@ def test_redaction_screens_every_value_of_an_event():
     assert event["records"][3]["fields"]["name"] == "/tmp/fa5/rec/w.vRJe/a " + REDACTED
 
 
+@pytest.mark.parametrize("pattern", [r"\Ahunter2\w*", r"\w*secret\Z", r"(?<![\n ])hunter2secret"])
+def test_user_pattern_screens_each_value_on_its_own(pattern):
+    # \A, \Z and look-behinds see a value's edges only when it is searched alone, not in the
+    # event's free text joined by newlines: the screen missed these and nothing was redacted.
+    lines = [
+        'type=SYSCALL msg=audit(1.001:5): arch=c000003e syscall=59 success=yes comm="curl" exe="/usr/bin/curl" key="k"',
+        'type=EXECVE msg=audit(1.001:5): argc=3 a0="curl" a1="-u" a2="hunter2secret"',
+        "type=PROCTITLE msg=audit(1.001:5): proctitle=6375726C002D750068756E74657232736563726574",
+    ]
+    event = build_event(parse_event(lines, "1.001:5"), Redactor([pattern]))
+    assert "hunter2" not in json.dumps(event)
+    assert event["summary"]["argv"] == ["curl", "-u", REDACTED]
+
+
 def test_argument_after_a_secret_option_is_redacted_without_any_pattern():
     event = build_event(records_of("audit-3.0.9-raw.log", 16775), Redactor([]))
     assert event["summary"]["argv"][3:] == ["--token", REDACTED]
