@@ -35,10 +35,33 @@ REPORTS = {
     "user": "--user",
     "virt": "--virt",
 }
-# Columns whose values may hold spaces (a path or a command name); extra words belong to them.
-_SPACED_COLUMNS = ("exe", "file", "comm", "acct", "key", "term")
-_NUMBER_COLUMNS = ("total", "event", "pid", "auid", "uid")
+# What a value looks like in each column of aureport's rows (aureport-output.c). Free text (paths,
+# command and account names, typed keys) may hold spaces, so a row is not split on spaces: it is
+# matched against the shapes of all its columns at once, and the columns of one word, counts and
+# verdicts around a free text tell where it ends.
+_TEXT = r".*?"
+_COLUMN_SHAPES = {
+    "total": r"\d+", "event": r"\d+", "pid": r"\d+", "sess": r"\d+",
+    "success": r"yes|no|unset",
+    "result": r"unset|denied|granted",
+    # A number, or a name with --interpret.
+    "syscall": r"-?\w+|\?",
+    # An absolute path, or ? or (null) when unknown.
+    "exe": r"(?:/|\?|\(null\)).*?",
+    "file": _TEXT, "comm": _TEXT, "command": _TEXT, "acct": _TEXT, "key": _TEXT, "permission": _TEXT,
+    # Quoted printable text and <named keys>, such as "ls -la",<ret>.
+    "data": r'["<].*',
+}
+# Columns that hold something else than their name says, per report title.
+_REPORT_SHAPES = {
+    # A failed login shows the account name that was tried, any text, instead of the auid.
+    "Login Report": {"auid": _TEXT},
+    # An anomaly without an executable shows the command name.
+    "Anomaly Report": {"exe": _TEXT},
+}
+_NUMBER_COLUMNS = ("total", "event", "pid", "sess", "auid", "uid")
 _NUMBER = re.compile(r"^-?\d+$")
+_ROW_NUMBER = re.compile(r"^\d+\. ")
 NO_EVENTS = "<no events of interest were found>"
 
 
@@ -77,15 +100,19 @@ def _value(column, text):
     return text
 
 
-def _row(columns, words):
-    extra = len(words) - len(columns)
-    if extra > 0:
-        # A value with spaces (mostly a path) spread over several words: give them back to the
-        # first spaced column holding a path, else to the first spaced column.
-        spaced = [i for i, c in enumerate(columns) if c in _SPACED_COLUMNS] or [len(columns) - 1]
-        index = next((i for i in spaced if words[i].startswith("/")), spaced[0])
-        words = words[:index] + [" ".join(words[index:index + extra + 1])] + words[index + extra + 1:]
-    return dict((column, _value(column, word)) for column, word in zip(columns, words))
+def _row_pattern(title, columns):
+    shapes = dict(_COLUMN_SHAPES, **_REPORT_SHAPES.get(title, {}))
+    # Summary rows put two spaces after the total.
+    return re.compile(" +".join("(%s)" % shapes.get(column, r"\S+") for column in columns) + "$")
+
+
+def _row(pattern, columns, line):
+    line = _ROW_NUMBER.sub("", line, count=1)
+    match = pattern.match(line)
+    # A row that fits no shape (a format this parser does not know) keeps its words in order, the
+    # last column taking the rest.
+    values = match.groups() if match else line.split(None, len(columns) - 1)
+    return dict((column, _value(column, value)) for column, value in zip(columns, values))
 
 
 def parse(text):
@@ -109,14 +136,12 @@ def parse(text):
             report["columns"] = line.lstrip("#").split()
             continue
         body.append(line)
+    pattern = _row_pattern(report["title"], report["columns"])
     for line in body:
         if line.strip() == NO_EVENTS:
             continue
         if report["columns"]:
-            words = line.split()
-            if re.match(r"^\d+\.$", words[0]):
-                words = words[1:]
-            report["rows"].append(_row(report["columns"], words))
+            report["rows"].append(_row(pattern, report["columns"], line))
         elif ":" in line:
             label, _sep, value = line.partition(":")
             value = value.strip()

@@ -1,4 +1,5 @@
-"""aureport reports recorded from audit 3.0.9 (C locale) parsed into rows, and its command line."""
+"""aureport reports recorded from audit 3.0.9 (C locale) parsed into rows, and its command line.
+`*-crafted-*.txt` are the real aureport's reports on ../../fixtures/logs/audit-crafted.log."""
 
 import os
 import time
@@ -10,9 +11,13 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.aureport_output 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "aureport")
 
 
-def report(name):
+def report_text(name):
     with open(os.path.join(FIXTURES, name), encoding="utf-8") as handle:
-        return parse(handle.read())
+        return handle.read()
+
+
+def report(name):
+    return parse(report_text(name))
 
 
 def test_key_summary_rows():
@@ -50,6 +55,52 @@ def test_auth_report():
 def test_report_without_events_has_columns_and_no_rows(name):
     parsed = report(name)
     assert parsed["columns"] and parsed["rows"] == []
+
+
+def test_file_report_with_spaces_in_both_the_file_and_the_executable():
+    rows = report("file-3.0.9.txt")["rows"]
+    spaced = [row for row in rows if row["event"] == 16775][0]
+    assert spaced == {"date": "11/26/26", "time": "16:54:10", "file": "/tmp/fa5/rec/w.vRJe/my prog", "syscall": "59",
+                      "success": "yes", "exe": "/tmp/fa5/rec/w.vRJe/my prog", "auid": -1, "event": 16775}
+
+
+def test_failed_login_of_an_invalid_user_keeps_the_account_whole():
+    # sshd logs the account of an unknown user as "(invalid user)"; the login report shows it in
+    # the auid column.
+    rows = report("login-crafted-3.0.9.txt")["rows"]
+    assert rows[0] == {"date": "11/26/26", "time": "19:06:40", "auid": "(invalid user)", "host": "203.0.113.5",
+                       "term": "ssh", "exe": "/usr/sbin/sshd", "success": "no", "event": 900}
+    assert rows[1]["auid"] == 1000 and rows[1]["term"] == "/dev/pts/0"
+    assert report("auth-failed-crafted-3.0.9.txt")["rows"][0]["acct"] == "(invalid user)"
+
+
+def test_avc_report_command_with_a_space_and_several_permissions():
+    assert report("avc-crafted-3.0.9.txt")["rows"] == [{
+        "date": "11/26/26", "time": "19:07:20", "comm": "my prog", "subj": "system_u:system_r:httpd_t:s0",
+        "syscall": "257", "class": "file", "permission": "read write", "obj": "system_u:object_r:shadow_t:s0",
+        "result": "denied", "event": 904}]
+
+
+def test_tty_report_keystrokes_stay_in_data():
+    assert report("tty-crafted-3.0.9.txt")["rows"] == [{
+        "date": "11/26/26", "time": "19:07:10", "event": 903, "auid": 1000, "term": "?", "sess": 5, "comm": "bash",
+        "data": '"ls -la /tmp",<ret>'}]
+
+
+def test_anomaly_report_shows_the_command_when_the_executable_is_unknown():
+    rows = report("anomaly-crafted-3.0.9.txt")["rows"]
+    assert [(row["exe"], row["term"], row["auid"], row["event"]) for row in rows] == [
+        ("/opt/my app/my prog", "?", 1000, 902), ("my prog", "?", 1000, 907)]
+
+
+def test_row_of_an_unknown_shape_keeps_its_words_in_order():
+    text = report_text("tty-crafted-3.0.9.txt").replace('"ls -la /tmp",<ret>', "not hex data")
+    assert parse(text)["rows"][0] == {"date": "11/26/26", "time": "19:07:10", "event": 903, "auid": 1000, "term": "?",
+                                      "sess": 5, "comm": "bash", "data": "not hex data"}
+
+
+def test_summary_value_keeps_its_spaces():
+    assert report("file-summary-crafted-3.0.9.txt")["rows"][-1] == {"total": 1, "file": "/tmp/a  b"}
 
 
 def test_general_and_failed_summaries_are_values():
