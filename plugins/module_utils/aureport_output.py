@@ -27,6 +27,7 @@ REPORTS = {
     "login": "--login",
     "mac": "--mac",
     "mods": "--mods",
+    "pid": "--pid",
     "response": "--response",
     "success": "--success",
     "syscall": "--syscall",
@@ -65,16 +66,22 @@ _ROW_NUMBER = re.compile(r"^\d+\. ")
 NO_EVENTS = "<no events of interest were found>"
 
 
-def command(aureport, report, summary=False, start=None, end=None, input_path=None, interpret=False):
-    """The aureport argument list. start/end are time words or POSIX seconds; input_path None
-    means the log files auditd.conf names (never standard input)."""
+def command(aureport, report, summary=False, success=None, start=None, end=None, input_path=None,
+            interpret=False):
+    """The aureport argument list. success True or False keeps only successful or failed events;
+    start/end are time words or POSIX seconds; input_path None means the log files auditd.conf
+    names (never standard input)."""
     if report not in REPORTS:
         raise ValueError("unknown report %r: use one of %s" % (report, ", ".join(sorted(REPORTS))))
+    if success is not None and report in ("failed", "success"):
+        raise ValueError("report %s already chooses the events; use report summary with success" % report)
     args = [aureport]
     if REPORTS[report]:
         args.append(REPORTS[report])
     if summary and report != "summary":
         args.append("--summary")
+    if success is not None:
+        args.append("--success" if success else "--failed")
     if interpret:
         args.append("--interpret")
     for option, value in (("--start", start), ("--end", end)):

@@ -26,16 +26,22 @@ attributes:
 options:
   report:
     description:
-      - The report, as C(aureport) names its options (V(summary) is the general summary).
+      - The report, as C(aureport) names its options (V(summary) is the general summary; V(failed)
+        and V(success) are the general summary of failed or of successful events).
     type: str
     default: summary
     choices: [summary, anomaly, auth, avc, comm, config, crypto, event, executable, failed, file, host,
-              integrity, key, login, mac, mods, response, success, syscall, terminal, tty, user, virt]
+              integrity, key, login, mac, mods, pid, response, success, syscall, terminal, tty, user, virt]
   summary:
     description:
       - Totals per value (C(aureport --summary)), for example one row per key with its count.
     type: bool
     default: false
+  success:
+    description:
+      - Only successful (V(true)) or only failed (V(false)) events (C(aureport --success) or
+        C(--failed)), for example failed authentications with O(report=auth); by default both.
+    type: bool
   interpret:
     description:
       - Numbers as names (uids, syscalls), like C(aureport --interpret).
@@ -75,6 +81,7 @@ EXAMPLES = r"""
 - name: Failed authentications this week
   fleetaudit.auditd.aureport:
     report: auth
+    success: false
     start: this-week
   register: auth_report
 """
@@ -139,6 +146,7 @@ def main():
         argument_spec=dict(
             report=dict(type="str", default="summary", choices=sorted(REPORTS)),
             summary=dict(type="bool", default=False),
+            success=dict(type="bool"),
             interpret=dict(type="bool", default=False),
             start=dict(type="str"),
             end=dict(type="str"),
@@ -149,13 +157,13 @@ def main():
     params = module.params
     if params["input"] and not os.path.exists(params["input"]):
         module.fail_json(msg="audit log path %s does not exist" % params["input"])
+    aureport = module.get_bin_path("aureport", required=True)
     try:
-        start, end = _time(params["start"]), _time(params["end"])
+        cmd = command(aureport, params["report"], summary=params["summary"], success=params["success"],
+                      start=_time(params["start"]), end=_time(params["end"]), input_path=params["input"],
+                      interpret=params["interpret"])
     except ValueError as exc:
         module.fail_json(msg=str(exc))
-    cmd = command(module.get_bin_path("aureport", required=True), params["report"],
-                  summary=params["summary"], start=start, end=end, input_path=params["input"],
-                  interpret=params["interpret"])
     rc, out, err = module.run_command(cmd, environ_update={"LC_ALL": "C"})
     # aureport exits 1 when nothing matched; that is a report with no rows, not an error.
     if rc != 0 and not (rc == 1 and NO_EVENTS in out):

@@ -123,6 +123,20 @@ def test_command_line():
         command("aureport", "nope")
 
 
+def test_only_failed_or_only_successful_events():
+    assert command("aureport", "auth", success=False) == ["aureport", "--auth", "--failed", "--input-logs"]
+    assert command("aureport", "key", summary=True, success=True)[:4] == ["aureport", "--key", "--summary", "--success"]
+    with pytest.raises(ValueError, match="report failed already"):
+        command("aureport", "failed", success=True)
+
+
+def test_process_id_report():
+    rows = report("pid-3.0.9.txt")["rows"]
+    assert rows[4] == {"date": "11/26/26", "time": "16:54:10", "pid": 11292, "exe": "/tmp/fa5/rec/w.vRJe/my prog",
+                       "syscall": "59", "auid": -1, "event": 16775}
+    assert command("aureport", "pid", summary=True)[1:3] == ["--pid", "--summary"]
+
+
 def test_audit_4_0_reports():
     assert report("key-summary-4.0.2.txt")["rows"] == [{"total": 7, "key": "fa_watch"}, {"total": 4, "key": "fa_del"},
                                                        {"total": 4, "key": "fa_multi"}]
