@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from conftest import HOST_PYTHON
-from keyed_events import copy_of_live_log, keyed_serials, watched_events
+from keyed_events import FIXTURE_LOG, copy_of_live_log, keyed_serials, watched_events
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +61,12 @@ def test_playbook_brings_exactly_the_keyed_events_back(watched, tmp_path):
 def test_check_mode_writes_nothing(watched, tmp_path):
     proc = gather(str(tmp_path), "--check", "-e", "audit_keys=" + watched.key, "-e", "fleetaudit_report_dir=reports")
     assert not (tmp_path / "reports").exists(), proc.stdout
+
+
+def test_reports_keep_only_the_failed_events_when_asked(tmp_path):
+    # The recorded log holds one authentication, a successful one (su).
+    gather(str(tmp_path), "-e", "fleetaudit_report_dir=reports",
+           "-e", json.dumps({"gather_input": FIXTURE_LOG, "gather_reports": ["auth", "failed"], "gather_success": False}))
+    host = tmp_path / "reports" / "latest" / "localhost"
+    assert json.loads((host / "aureport-auth.json").read_text())["rows"] == []
+    assert json.loads((host / "aureport-failed.json").read_text())["title"] == "Failed Summary Report"
