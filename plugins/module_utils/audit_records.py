@@ -580,12 +580,12 @@ def _local_midnight(now, days_back=0):
     return time.mktime(day.timetuple())
 
 
-def parse_time(value, now=None, boot_time=None):
+def parse_time(value, now=None, boot_time=None, end=False):
     """An ausearch time word or an ISO 8601 time -> POSIX seconds. Naive ISO times are local time,
-    like ausearch's."""
+    like ausearch's. As the end of a window (end=True), `today` means now, as ausearch reads it."""
     now = time.time() if now is None else now
     word = value.strip().lower()
-    if word == "now":
+    if word == "now" or (end and word == "today"):
         return now
     if word == "recent":
         return now - 600

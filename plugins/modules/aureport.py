@@ -55,7 +55,8 @@ options:
     type: str
   end:
     description:
-      - Events at or before this time, in the same forms as O(start).
+      - Events at or before this time, in the same forms as O(start) (V(today) ends now, as in
+        C(ausearch) and C(aureport)).
     type: str
   input:
     description:

@@ -56,7 +56,8 @@ options:
     type: str
   end:
     description:
-      - Events at or before this time, in the same forms as O(start).
+      - Events at or before this time, in the same forms as O(start) (V(today) ends now, as in
+        C(ausearch) and C(aureport)).
     type: str
   success:
     description:
@@ -353,7 +354,7 @@ def main():
     boot = _boot_time()
     try:
         start = parse_time(params["start"], boot_time=boot) if params["start"] else None
-        end = parse_time(params["end"], boot_time=boot) if params["end"] else None
+        end = parse_time(params["end"], boot_time=boot, end=True) if params["end"] else None
         event_filter = EventFilter(
             keys=params["keys"], message_types=[t.upper() for t in params["message_types"]],
             start=start, end=end, success=params["success"], uid=_user_id(params["uid"]),

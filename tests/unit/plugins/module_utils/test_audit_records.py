@@ -281,6 +281,13 @@ def test_time_words_in_local_time(word, expected):
     assert parse_time(word, now=NOW) == time.mktime(expected.timetuple())
 
 
+def test_today_as_an_end_is_now_as_ausearch_reads_it():
+    # ausearch -te today and aureport -te today end now, not at midnight; the other words do not
+    # change with the side of the window.
+    assert parse_time("today", now=NOW, end=True) == NOW
+    assert parse_time("yesterday", now=NOW, end=True) == parse_time("yesterday", now=NOW)
+
+
 def test_iso_times_with_offsets_and_boot():
     assert parse_time("2026-11-26T16:54:10Z") == 1795712050
     assert parse_time("2026-11-26T17:54:10.5+01:00") == 1795712050.5
