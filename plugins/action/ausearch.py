@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 
 from ansible.errors import AnsibleActionFail
@@ -28,11 +29,11 @@ def _make_private_dirs(path):
 
 def write_if_changed(path, content, check_mode=False):
     """Atomically writes content (mode 0600) unless in check mode; returns whether the file did or
-    would change."""
+    would change (its content, or a mode other than 0600)."""
     data = content.encode()
     try:
         with open(path, "rb") as handle:
-            if handle.read() == data:
+            if handle.read() == data and stat.S_IMODE(os.fstat(handle.fileno()).st_mode) == 0o600:
                 return False
     except FileNotFoundError:
         pass
