@@ -14,6 +14,9 @@ description:
   - Runs C(aureport) on the host over the audit log set (or a given log file or directory) and
     returns the report as structured rows, plus the raw text.
   - Never reads standard input (C(aureport) would, from a pipe); runs in the C locale.
+  - Where auditd has not written a log yet (a host without kernel audit, such as a container), the
+    report has no events, as the M(fleetaudit.auditd.ausearch) search there has none; C(aureport)
+    reads an empty input (V(/dev/null)) instead of failing on the missing log.
 author:
   - fleetaudit maintainers (@fleetaudit)
 attributes:
@@ -60,7 +63,8 @@ options:
     type: str
   input:
     description:
-      - A log file or a directory of log files. By default the log set that C(auditd.conf) names.
+      - A log file or a directory of log files. By default the log set that
+        C(/etc/audit/auditd.conf) names, as C(aureport --input-logs) reads it.
     type: path
 notes:
   - Reading the system log set needs root.
@@ -125,6 +129,11 @@ cmd:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import (
+    LogSetError,
+    default_log_set,
+    log_file_from_conf,
+)
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import TIME_WORDS, parse_time
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.aureport_output import (
     NO_EVENTS,
@@ -133,6 +142,9 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.aureport_output 
     parse,
 )
 
+# The configuration aureport --input-logs reads.
+AUDITD_CONF = "/etc/audit/auditd.conf"
+
 
 def _time(value):
     """Time words pass through to aureport; ISO 8601 times become POSIX seconds."""
@@ -140,6 +152,12 @@ def _time(value):
         return None
     word = value.strip().lower()
     return word if word in TIME_WORDS else parse_time(value)
+
+
+def _no_log_written():
+    """Whether the log set that auditd.conf names is empty: auditd has written nothing yet."""
+    with open(AUDITD_CONF) as handle:
+        return not default_log_set(log_file_from_conf(handle.read()))
 
 
 def main():
@@ -160,11 +178,14 @@ def main():
         module.fail_json(msg="audit log path %s does not exist" % params["input"])
     aureport = module.get_bin_path("aureport", required=True)
     try:
+        input_path = params["input"] or (os.devnull if _no_log_written() else None)
         cmd = command(aureport, params["report"], summary=params["summary"], success=params["success"],
-                      start=_time(params["start"]), end=_time(params["end"]), input_path=params["input"],
+                      start=_time(params["start"]), end=_time(params["end"]), input_path=input_path,
                       interpret=params["interpret"])
-    except ValueError as exc:
+    except (ValueError, LogSetError) as exc:
         module.fail_json(msg=str(exc))
+    except OSError as exc:
+        module.fail_json(msg="cannot read the audit log set: %s" % exc)
     rc, out, err = module.run_command(cmd, environ_update={"LC_ALL": "C"})
     # aureport exits 1 when nothing matched; that is a report with no rows, not an error.
     if rc != 0 and not (rc == 1 and NO_EVENTS in out):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import run_module
+from conftest import HOST_PYTHON, run_module
 from keyed_events import FIXTURE_LOG, copy_of_live_log, keyed_serials, watched_events
 
 
@@ -41,6 +41,19 @@ def test_general_summary_values():
 def test_report_without_events_is_not_an_error():
     result = run_module("aureport", {"report": "login", "input": FIXTURE_LOG})
     assert result["rows"] == [] and result["title"] == "Login Report"
+
+
+def test_host_without_a_log_yet_gets_reports_without_events(tmp_path):
+    # As in a container without kernel audit: auditd.conf names a log that was never written.
+    wrapper = tmp_path / "python-without-audit-log"
+    wrapper.write_text("#!/bin/sh\nexec unshare --mount sh -c 'mount -t tmpfs none /var/log/audit && exec \"$0\" \"$@\"' "
+                       "%s \"$@\"\n" % HOST_PYTHON)
+    wrapper.chmod(0o755)
+    interpreter = {"ansible_python_interpreter": str(wrapper)}
+    detail = run_module("aureport", {"report": "key"}, extra_vars=interpreter)
+    assert not detail.get("failed"), detail.get("msg")
+    assert detail["title"] == "Key Report" and detail["rows"] == []
+    assert run_module("aureport", {}, extra_vars=interpreter)["values"]["number_of_events"] == 0
 
 
 @pytest.mark.parametrize("args,message", [
