@@ -12,6 +12,7 @@ import stat
 import tempfile
 
 from ansible.errors import AnsibleActionFail
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import decode_events
 
@@ -27,16 +28,21 @@ def _make_private_dirs(path):
         os.chmod(directory, 0o700)
 
 
-def write_if_changed(path, content, check_mode=False):
-    """Atomically writes content (mode 0600) unless in check mode; returns whether the file did or
-    would change (its content, or a mode other than 0600)."""
+def write_if_changed(path, content, check_mode=False, append=False):
+    """Atomically writes content (mode 0600), or adds it at the end of the file with append, unless
+    in check mode; returns whether the file did or would change (its content, or a mode other than
+    0600)."""
     data = content.encode()
     try:
         with open(path, "rb") as handle:
-            if handle.read() == data and stat.S_IMODE(os.fstat(handle.fileno()).st_mode) == 0o600:
-                return False
+            old = handle.read()
+            private = stat.S_IMODE(os.fstat(handle.fileno()).st_mode) == 0o600
     except FileNotFoundError:
-        pass
+        old, private = None, False
+    if append and old:
+        data = old + data
+    if data == old and private:
+        return False
     if check_mode:
         return True
     directory = os.path.dirname(path)
@@ -77,7 +83,9 @@ class ActionModule(ActionBase):
             content = "".join(json.dumps(event, sort_keys=True) + "\n" for event in result["events"])
             result["dest_file"] = path
             try:
-                if write_if_changed(path, content, self._task.check_mode):
+                # An incremental run returns only new events: they go after those of earlier runs.
+                if write_if_changed(path, content, self._task.check_mode,
+                                    append=boolean(args.get("incremental", False), strict=False)):
                     result["changed"] = True
             except OSError as exc:
                 raise AnsibleActionFail("cannot write %s on the controller: %s" % (path, exc))

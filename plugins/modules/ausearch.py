@@ -138,6 +138,8 @@ options:
     description:
       - Controller directory; the action plugin writes C(<dest>/<inventory_hostname>/<name>.jsonl)
         (one event per line, mode 0600, directories 0700) when its content changed.
+      - With O(incremental=true) the new events are added at the end of that file, so that it keeps
+        what every run gathered; otherwise the file holds this run's events.
     type: path
 notes:
   - Reading the system log set needs root (the log is mode 0600 or 0640).

@@ -138,7 +138,7 @@ def test_incremental_cursor_survives_rotation(tmp_path):
         lines = handle.read().split(b"\n")[:-1]
     lines = [line + b"\n" for line in lines]
     args = {"keys": ["fa_watch", "fa_del"], "incremental": True, "input": str(directory),
-            "cursor_file": str(tmp_path / "cursor.json")}
+            "cursor_file": str(tmp_path / "cursor.json"), "dest": str(tmp_path / "reports")}
     found = []
     with open(base, "wb") as handle:
         handle.writelines(lines[:17])
@@ -149,5 +149,9 @@ def test_incremental_cursor_survives_rotation(tmp_path):
     with open(base, "wb") as handle:
         handle.writelines(lines[24:])
     found += serials(run_module("ausearch", args))
-    assert run_module("ausearch", args)["count"] == 0
+    idle = run_module("ausearch", args)
+    assert idle["count"] == 0 and idle["changed"] is False
     assert found == [16773, 16774, 16775, 16776, 16791, 16792]
+    # The controller file keeps what every run gathered, once each.
+    with open(idle["dest_file"]) as handle:
+        assert [json.loads(line)["serial"] for line in handle] == found

@@ -32,3 +32,13 @@ def test_same_content_with_a_wider_mode_is_made_private(tmp_path):
     assert write_if_changed(str(path), "{}\n", check_mode=True) and mode(path) == 0o644
     assert write_if_changed(str(path), "{}\n") and mode(path) == 0o600
     assert not write_if_changed(str(path), "{}\n")
+
+
+def test_append_adds_new_content_after_the_old(tmp_path):
+    path = tmp_path / "events.jsonl"
+    assert write_if_changed(str(path), "{}\n", append=True)
+    assert write_if_changed(str(path), "[]\n", append=True, check_mode=True)
+    assert path.read_text() == "{}\n"
+    assert write_if_changed(str(path), "[]\n", append=True)
+    assert path.read_text() == "{}\n[]\n" and mode(path) == 0o600
+    assert not write_if_changed(str(path), "", append=True)
