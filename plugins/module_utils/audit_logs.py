@@ -481,7 +481,9 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
     now = time.time() if now is None else now
     plan, lost = plan_scan(files, cursor)
     seen_before = set(cursor["seen"]) if cursor and not lost else set()
-    last = cursor.get("last") if cursor else None
+    # The newest event returned by the earlier runs, to which the newest of this one is added; when
+    # the cursor's file was lost, events no newer than the earlier runs' are left out.
+    returned_before = last = cursor.get("last") if cursor else None
     needles = needles_for(event_filter)
     result = SearchResult(event_filter.keys)
     truncated = False
@@ -523,7 +525,7 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                 except AuditParseError:
                     continue
                 first = records[0]
-                if lost and not _newer(first, last):
+                if lost and not _newer(first, returned_before):
                     continue
                 if live and not raw.complete and first["sec"] + first["ms"] / 1000.0 > now - EVENT_TIMEOUT:
                     stop_at = raw.offset if stop_at is None else min(stop_at, raw.offset)
@@ -536,7 +538,7 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                     break
                 result.add(*event_json(records, redactor))
                 emitted.append((raw.offset, token))
-                if last is None or (first["sec"], first["ms"], first["serial"]) > tuple(last):
+                if _newer(first, last):
                     last = [first["sec"], first["ms"], first["serial"]]
             offset = end if stop_at is None else stop_at
             new_cursor = _cursor(log, offset, [t for o, t in emitted if o >= offset], last)
