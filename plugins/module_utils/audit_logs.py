@@ -19,6 +19,7 @@ import re
 import time
 import zlib
 from collections import OrderedDict
+from itertools import islice
 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (
     AuditParseError,
@@ -314,10 +315,12 @@ def scan_matching(fd, start, end, needles, taken=()):
         offset = stop
 
 
-def scan_all(fd, start, end, taken=()):
+def scan_all(fd, start, end, taken=(), pending=None):
     """Every event of [start, end), grouping records by serial even when events interleave; none
-    for the `taken` tokens (events the previous file's scan completed from this one)."""
-    pending = OrderedDict()
+    for the `taken` tokens (events the previous file's scan completed from this one). `pending`
+    (an OrderedDict, oldest first) holds the events begun and not yielded yet, for a caller that
+    stops early."""
+    pending = OrderedDict() if pending is None else pending
     offset = start
     while offset < end:
         stop = min(end, offset + WINDOW)
@@ -508,17 +511,19 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                 start = _offset_at(fd, start, end, event_filter.start - EVENT_TIMEOUT)
             scanned += end - start
             stop_at = None
-            emitted = []
+            returned = []  # (offset of its last record, token) of the events returned, now or before
             next_head = None if live else _NextFileHead(plan[number + 1][0])
+            unfinished = OrderedDict()
             if needles:
                 events = scan_matching(fd, start, end, needles, skipped)
             else:
-                events = scan_all(fd, start, end, skipped)
+                events = scan_all(fd, start, end, skipped, unfinished)
             for raw in events:
                 if next_head is not None and not raw.complete and max(raw.lines)[0] >= end - GATHER_BEFORE:
                     next_head.complete(raw, end)
                 token = raw.token.decode()
                 if token in seen_before:
+                    returned.append((max(raw.lines)[0], token))
                     continue
                 try:
                     records = raw.records()
@@ -534,14 +539,18 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                     continue
                 if max_events and result.count >= max_events:
                     truncated = True
-                    stop_at = raw.offset if stop_at is None else min(stop_at, raw.offset)
+                    # Events begun before this one and not grouped yet are left for the next run too.
+                    stop_at = min([raw.offset] + [e.offset for e in islice(unfinished.values(), 1)]
+                                  + ([] if stop_at is None else [stop_at]))
                     break
                 result.add(*event_json(records, redactor))
-                emitted.append((raw.offset, token))
+                returned.append((max(raw.lines)[0], token))
                 if _newer(first, last):
                     last = [first["sec"], first["ms"], first["serial"]]
             offset = end if stop_at is None else stop_at
-            new_cursor = _cursor(log, offset, [t for o, t in emitted if o >= offset], last)
+            # The next run reads again from offset: the events returned that have a record there or
+            # after it are not returned again.
+            new_cursor = _cursor(log, offset, [t for o, t in returned if o >= offset], last)
             taken = next_head.taken if next_head is not None else ()
         finally:
             os.close(fd)

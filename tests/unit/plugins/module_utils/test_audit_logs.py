@@ -323,3 +323,35 @@ def test_lost_cursor_leaves_out_only_what_earlier_runs_returned(tmp_path):
     second = run(default_log_set(base), cursor=first["cursor"])
     assert second["cursor_lost"] is True
     assert sorted(serials(second)) == list(range(16775, 16794))
+
+
+@pytest.mark.parametrize("name", ["audit-3.0.9-enriched.log", "audit-3.0.9-interleaved.log"])
+@pytest.mark.parametrize("max_events", [1, 2, 5])
+def test_max_events_pages_through_a_full_scan(name, max_events):
+    # Runs resumed at the cursor, a few events each, return every event of the log once: those begun
+    # before the last one returned but not grouped yet (one-record events, interleaved ones) too.
+    files = log_set(os.path.join(LOGS, name))
+    returned, cursor = [], None
+    for _page in range(30):
+        result = run(files, cursor=cursor, max_events=max_events)
+        returned += result["events"]
+        cursor = result["cursor"]
+        if not result["truncated"]:
+            break
+    whole = {event["serial"]: event for event in run(files)["events"]}
+    assert sorted(event["serial"] for event in returned) == sorted(whole)
+    assert [event["records"] for event in returned] == [whole[event["serial"]]["records"] for event in returned]
+
+
+def test_events_after_one_left_for_later_are_returned_once(tmp_path):
+    # A one-record event younger than EVENT_TIMEOUT may still be growing: the cursor stays before it
+    # while the complete events after it are returned, and stay returned however many runs it waits.
+    base = str(tmp_path / "audit.log")
+    write(base, recorded_lines()[29:])  # 16777 (USER_AUTH, at 1795712050.955) to 16793
+    young = 1795712050.955 + 1
+    returned, cursor = [], None
+    for now in (young, young, LATER):
+        result = run(default_log_set(base), cursor=cursor, now=now)
+        returned += serials(result)
+        cursor = result["cursor"]
+    assert sorted(returned) == list(range(16777, 16794))
