@@ -359,39 +359,43 @@ def _positions(window, needle, start, stop):
         pos = window.find(needle, pos + len(needle), limit)
 
 
-class _NextFileHead:
-    """The start of the file that follows a rotated one. auditd rotates between two records, not
-    between two events: the last event of a rotated file usually goes on at the start of the next
-    file, where its records are looked for (read once, only when an event needs it)."""
+class _RotationSeam:
+    """Whole lines at one end of a neighbouring file of the log set, read once and only when an
+    event needs them. auditd rotates between two records, not between two events: an event cut by a
+    rotation ends one file (whose last GATHER_BEFORE bytes are looked at) and goes on at the start of
+    the next (its first GATHER_AFTER bytes)."""
 
-    def __init__(self, log):
+    def __init__(self, log, at_end):
         self.log = log
-        self._head = None
-        # Tokens whose records were taken from here: the next file's scan leaves them out.
-        self.taken = set()
+        self._at_end = at_end
+        self._text = None
 
-    def _lines(self):
-        if self._head is None:
+    def text(self):
+        if self._text is None:
             try:
                 with open(self.log.path, "rb") as handle:
-                    head = handle.read(GATHER_AFTER)
+                    if self._at_end:
+                        size = handle.seek(0, os.SEEK_END)
+                        handle.seek(max(0, size - GATHER_BEFORE))
+                        text = handle.read()
+                        self._text = text[text.find(b"\n") + 1:] if size > GATHER_BEFORE else text
+                    else:
+                        text = handle.read(GATHER_AFTER)
+                        self._text = text[:text.rfind(b"\n") + 1]
             except OSError as exc:
                 raise LogSetError("cannot read audit log %s: %s" % (self.log.path, exc.strerror))
-            self._head = head[:head.rfind(b"\n") + 1]
-        return self._head
+        return self._text
 
-    def complete(self, event, offset):
-        """Adds to `event` its records found here, as if this file began at `offset` of the
-        rotated one (after its end)."""
-        head = self._lines()
-        marker = b"(" + event.token + b")"
-        at = head.find(marker)
+    def records(self, token):
+        """(offset in text(), line) of each record of the event `token` found here."""
+        text = self.text()
+        marker = b"(" + token + b")"
+        at = text.find(marker)
         while at >= 0:
-            line_start = head.rfind(b"\n", 0, at) + 1
-            line_end = head.find(b"\n", at)
-            event.add(offset + line_start, head[line_start:line_end])
-            self.taken.add(event.token)
-            at = head.find(marker, line_end)
+            line_start = text.rfind(b"\n", 0, at) + 1
+            line_end = text.find(b"\n", at)
+            yield line_start, text[line_start:line_end]
+            at = text.find(marker, line_end)
 
 
 def needles_for(event_filter):
@@ -492,10 +496,11 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
     truncated = False
     scanned = 0
     new_cursor = None
-    taken = ()
+    taken = set()
     for number, (log, start) in enumerate(plan):
         live = number == len(plan) - 1
-        skipped, taken = taken, ()
+        # Events of the previous file that were completed from this one.
+        skipped, taken = taken, set()
         try:
             fd = os.open(log.path, os.O_RDONLY)
         except OSError as exc:
@@ -512,15 +517,24 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
             scanned += end - start
             stop_at = None
             returned = []  # (offset of its last record, token) of the events returned, now or before
-            next_head = None if live else _NextFileHead(plan[number + 1][0])
+            position = files.index(log)
+            previous_tail = _RotationSeam(files[position - 1], at_end=True) if position else None
+            next_head = None if live else _RotationSeam(plan[number + 1][0], at_end=False)
             unfinished = OrderedDict()
             if needles:
                 events = scan_matching(fd, start, end, needles, skipped)
             else:
                 events = scan_all(fd, start, end, skipped, unfinished)
             for raw in events:
+                if previous_tail is not None and raw.offset < GATHER_AFTER:
+                    # The records before the rotation sort before this file's.
+                    before = len(previous_tail.text())
+                    for at, line in previous_tail.records(raw.token):
+                        raw.add(at - before, line)
                 if next_head is not None and not raw.complete and max(raw.lines)[0] >= end - GATHER_BEFORE:
-                    next_head.complete(raw, end)
+                    for at, line in next_head.records(raw.token):
+                        raw.add(end + at, line)
+                        taken.add(raw.token)
                 token = raw.token.decode()
                 if token in seen_before:
                     returned.append((max(raw.lines)[0], token))
@@ -547,11 +561,12 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                 returned.append((max(raw.lines)[0], token))
                 if _newer(first, last):
                     last = [first["sec"], first["ms"], first["serial"]]
-            offset = end if stop_at is None else stop_at
+            # The records of an event found around a matching line may lie before `start` (or in the
+            # previous file): the next run never starts before this one did.
+            offset = end if stop_at is None else max(start, stop_at)
             # The next run reads again from offset: the events returned that have a record there or
             # after it are not returned again.
             new_cursor = _cursor(log, offset, [t for o, t in returned if o >= offset], last)
-            taken = next_head.taken if next_head is not None else ()
         finally:
             os.close(fd)
         if truncated:

@@ -258,11 +258,12 @@ def test_truncated_log_is_read_again_from_its_start(tmp_path):
 
 @pytest.mark.parametrize("name", ["audit-3.0.9-enriched.log", "audit-3.0.9-interleaved.log",
                                   "audit-4.0.2-enriched.log"])
-@pytest.mark.parametrize("criteria", [{"keys": ["fa_watch"]}, {}], ids=["key", "all"])
+@pytest.mark.parametrize("criteria", [{"keys": ["fa_watch"]}, {"message_types": ["PATH"]}, {}],
+                         ids=["key", "type", "all"])
 def test_rotation_between_two_records_of_an_event_changes_no_event(tmp_path, name, criteria):
     # auditd rotates between records, not events: wherever the log is cut, the search of the two
     # files gives the events of the uncut log, each whole and once (a rotated file's last events
-    # are emitted when it ends, so the order may differ).
+    # are emitted when it ends, so the order may differ), whichever file holds the matching record.
     with open(os.path.join(LOGS, name), "rb") as handle:
         lines = handle.read().splitlines(keepends=True)
     after_all = 1795799999.0
@@ -355,3 +356,18 @@ def test_events_after_one_left_for_later_are_returned_once(tmp_path):
         returned += serials(result)
         cursor = result["cursor"]
     assert sorted(returned) == list(range(16777, 16794))
+
+
+@pytest.mark.parametrize("criteria", [{"message_types": ["PATH"]}], ids=["type"])
+def test_event_cut_by_a_rotation_and_still_growing_is_returned_whole_once(tmp_path, criteria):
+    lines = recorded_lines()
+    base = str(tmp_path / "audit.log")
+    write(base, lines[:8])  # up to the SYSCALL record of 16773
+    rotate(str(tmp_path))
+    write(base, lines[8:10])  # its CWD and PATH records; the others are not written yet
+    first = run(default_log_set(base), now=1795712050.923 + 1, **criteria)
+    write(base, lines[10:])
+    second = run(default_log_set(base), cursor=first["cursor"], **criteria)
+    cut = [event for event in first["events"] + second["events"] if event["serial"] == 16773]
+    assert [[record["type"] for record in event["records"]] for event in cut] == [
+        ["SYSCALL", "CWD", "PATH", "PATH", "PROCTITLE"]]
