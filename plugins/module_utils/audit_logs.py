@@ -495,10 +495,12 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
     result = SearchResult(event_filter.keys)
     truncated = False
     scanned = 0
-    new_cursor = None
+    # Where the next run starts, and the events there that it must not return again; once an event
+    # is left for the next run (young and maybe growing, or past max_events), later files add to it.
+    resume, held = None, False
     taken = set()
     for number, (log, start) in enumerate(plan):
-        live = number == len(plan) - 1
+        last_file = number == len(plan) - 1
         # Events of the previous file that were completed from this one.
         skipped, taken = taken, set()
         try:
@@ -510,7 +512,8 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
             if end <= start or (event_filter.start is not None
                                 and _last_time(fd, end) < event_filter.start - EVENT_TIMEOUT):
                 # Nothing new, or a rotated file that ends before the time window starts.
-                new_cursor = _cursor(log, max(start, end), [], last)
+                if not held:
+                    resume = (log, max(start, end), [])
                 continue
             if event_filter.start is not None:
                 start = _offset_at(fd, start, end, event_filter.start - EVENT_TIMEOUT)
@@ -519,7 +522,7 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
             returned = []  # (offset of its last record, token) of the events returned, now or before
             position = files.index(log)
             previous_tail = _RotationSeam(files[position - 1], at_end=True) if position else None
-            next_head = None if live else _RotationSeam(plan[number + 1][0], at_end=False)
+            next_head = None if last_file else _RotationSeam(plan[number + 1][0], at_end=False)
             unfinished = OrderedDict()
             if needles:
                 events = scan_matching(fd, start, end, needles, skipped)
@@ -546,7 +549,8 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                 first = records[0]
                 if lost and not _newer(first, returned_before):
                     continue
-                if live and not raw.complete and first["sec"] + first["ms"] / 1000.0 > now - EVENT_TIMEOUT:
+                # In a rotated file too: the rest of an event cut by the rotation may not be written yet.
+                if not raw.complete and first["sec"] + first["ms"] / 1000.0 > now - EVENT_TIMEOUT:
                     stop_at = raw.offset if stop_at is None else min(stop_at, raw.offset)
                     continue
                 if not event_filter.matches(records):
@@ -561,12 +565,16 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                 returned.append((max(raw.lines)[0], token))
                 if _newer(first, last):
                     last = [first["sec"], first["ms"], first["serial"]]
-            # The records of an event found around a matching line may lie before `start` (or in the
-            # previous file): the next run never starts before this one did.
-            offset = end if stop_at is None else max(start, stop_at)
-            # The next run reads again from offset: the events returned that have a record there or
-            # after it are not returned again.
-            new_cursor = _cursor(log, offset, [t for o, t in returned if o >= offset], last)
+            if held:
+                resume[2].extend(t for _o, t in returned)
+            else:
+                # The records of an event found around a matching line may lie before `start` (or in
+                # the previous file): the next run never starts before this one did.
+                offset = end if stop_at is None else max(start, stop_at)
+                # The next run reads again from offset: the events returned that have a record there
+                # or after it are not returned again.
+                resume = (log, offset, [t for o, t in returned if o >= offset])
+                held = stop_at is not None
         finally:
             os.close(fd)
         if truncated:
@@ -581,7 +589,7 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
         "events_bytes": result.raw_bytes,
         "transfer_bytes": len(blob),
         "files": [log.path for log, _start in plan],
-        "cursor": new_cursor if new_cursor is not None else cursor,
+        "cursor": _cursor(*resume, last=last) if resume else cursor,
         "cursor_lost": bool(cursor) and lost,
     }
 

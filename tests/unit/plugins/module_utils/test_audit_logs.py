@@ -358,7 +358,7 @@ def test_events_after_one_left_for_later_are_returned_once(tmp_path):
     assert sorted(returned) == list(range(16777, 16794))
 
 
-@pytest.mark.parametrize("criteria", [{"message_types": ["PATH"]}], ids=["type"])
+@pytest.mark.parametrize("criteria", [{"message_types": ["PATH"]}, {}], ids=["type", "all"])
 def test_event_cut_by_a_rotation_and_still_growing_is_returned_whole_once(tmp_path, criteria):
     lines = recorded_lines()
     base = str(tmp_path / "audit.log")
