@@ -498,11 +498,11 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
     # Where the next run starts, and the events there that it must not return again; once an event
     # is left for the next run (young and maybe growing, or past max_events), later files add to it.
     resume, held = None, False
-    taken = set()
+    taken = {}
     for number, (log, start) in enumerate(plan):
         last_file = number == len(plan) - 1
-        # Events of the previous file that were completed from this one.
-        skipped, taken = taken, set()
+        # Events of the previous file completed from this one: {token: offset of its last record here}.
+        skipped, taken = taken, {}
         try:
             fd = os.open(log.path, os.O_RDONLY)
         except OSError as exc:
@@ -537,7 +537,7 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                 if next_head is not None and not raw.complete and max(raw.lines)[0] >= end - GATHER_BEFORE:
                     for at, line in next_head.records(raw.token):
                         raw.add(end + at, line)
-                        taken.add(raw.token)
+                        taken[raw.token] = at
                 token = raw.token.decode()
                 if token in seen_before:
                     returned.append((max(raw.lines)[0], token))
@@ -572,8 +572,9 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                 # the previous file): the next run never starts before this one did.
                 offset = end if stop_at is None else max(start, stop_at)
                 # The next run reads again from offset: the events returned that have a record there
-                # or after it are not returned again.
-                resume = (log, offset, [t for o, t in returned if o >= offset])
+                # or after it, in this file or completed from it, are not returned again.
+                resume = (log, offset, [t for o, t in returned if o >= offset]
+                          + [t.decode() for t, o in skipped.items() if o >= offset])
                 held = stop_at is not None
         finally:
             os.close(fd)

@@ -371,3 +371,16 @@ def test_event_cut_by_a_rotation_and_still_growing_is_returned_whole_once(tmp_pa
     cut = [event for event in first["events"] + second["events"] if event["serial"] == 16773]
     assert [[record["type"] for record in event["records"]] for event in cut] == [
         ["SYSCALL", "CWD", "PATH", "PATH", "PROCTITLE"]]
+
+
+def test_event_cut_by_a_rotation_before_a_young_one_is_returned_once(tmp_path):
+    # 16773 is returned whole from both files; the next run reads the new file again from the young
+    # event logged between the two parts of 16773, and must not return the second part again.
+    lines = recorded_lines()
+    base = str(tmp_path / "audit.log")
+    write(base, lines[:8])  # up to the SYSCALL record of 16773
+    rotate(str(tmp_path))
+    write(base, lines[29:30] + lines[8:12])  # 16777 (USER_AUTH), then the rest of 16773
+    first = run(default_log_set(base), now=1795712050.955 + 1)
+    second = run(default_log_set(base), cursor=first["cursor"])
+    assert serials(first) == [16771, 16772, 16773] and serials(second) == [16777]
