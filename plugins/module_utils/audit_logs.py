@@ -512,8 +512,14 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
             if end <= start or (event_filter.start is not None
                                 and _last_time(fd, end) < event_filter.start - EVENT_TIMEOUT):
                 # Nothing new, or a rotated file that ends before the time window starts.
-                if not held:
+                if not held and end:
                     resume = (log, max(start, end), [])
+                elif not held:
+                    # An empty file has no first record to be known by (its inode may go to another
+                    # file): the cursor stays at the end of the last file before it that has one, or
+                    # as it was.
+                    known = [f for f in files[:files.index(log)] if f.head]
+                    resume = (known[-1], known[-1].size, []) if known else resume
                 continue
             if event_filter.start is not None:
                 start = _offset_at(fd, start, end, event_filter.start - EVENT_TIMEOUT)

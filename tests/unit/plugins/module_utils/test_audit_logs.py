@@ -384,3 +384,27 @@ def test_event_cut_by_a_rotation_before_a_young_one_is_returned_once(tmp_path):
     first = run(default_log_set(base), now=1795712050.955 + 1)
     second = run(default_log_set(base), cursor=first["cursor"])
     assert serials(first) == [16771, 16772, 16773] and serials(second) == [16777]
+
+
+@pytest.mark.parametrize("rotated", [True, False], ids=["after-a-rotation", "before-any-event"])
+def test_cursor_on_an_empty_log_is_not_taken_in_by_its_inode_reused(tmp_path, rotated):
+    # A run finds the log empty: right after a rotation, or before auditd logged anything. That file
+    # is later rotated away and dropped (num_logs 2), and the file system gives its inode to the
+    # next new log.
+    lines = recorded_lines()
+    base = str(tmp_path / "audit.log")
+    write(base, lines[:17] if rotated else [])  # events up to 16774
+    if rotated:
+        rotate(str(tmp_path), keep=2)
+    first = run(default_log_set(base), keys=["fa_watch"])
+    assert serials(first) == (WATCH_SERIALS[:2] if rotated else [])
+    write(base, lines[17:24])  # 16775, into the file the cursor is on
+    rotate(str(tmp_path), keep=2)
+    write(base, lines[24:29])  # 16776
+    os.rename(base + ".1", base + ".dropped")  # the next rotation drops it, and its inode ...
+    os.rename(base, base + ".1")
+    os.rename(base + ".dropped", base)  # ... goes to the new log
+    os.truncate(base, 0)
+    write(base, lines[29:])
+    second = run(default_log_set(base), cursor=first["cursor"], keys=["fa_watch", "fa_del"])
+    assert serials(second) == WATCH_SERIALS[3:] + DEL_SERIALS  # 16775 went with the dropped file
