@@ -346,7 +346,8 @@ def scan_all(fd, start, end, taken=(), pending=None):
         finally:
             window.close()
         offset = pos
-    yield from pending.values()
+    while pending:
+        yield pending.popitem(last=False)[1]
 
 
 def _positions(window, needle, start, stop):
@@ -488,6 +489,7 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
     now = time.time() if now is None else now
     plan, lost = plan_scan(files, cursor)
     seen_before = set(cursor["seen"]) if cursor and not lost else set()
+    met = set()  # the events of seen_before that this run found again
     # The newest event returned by the earlier runs, to which the newest of this one is added; when
     # the cursor's file was lost, events no newer than the earlier runs' are left out.
     returned_before = last = cursor.get("last") if cursor else None
@@ -546,6 +548,7 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                         taken[raw.token] = at
                 token = raw.token.decode()
                 if token in seen_before:
+                    met.add(token)
                     returned.append((max(raw.lines)[0], token))
                     continue
                 try:
@@ -585,6 +588,8 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
         finally:
             os.close(fd)
         if truncated:
+            # The events returned before that this run stopped short of are still ahead.
+            resume[2].extend(sorted(seen_before - met))
             break
     blob = result.compressed()
     return {

@@ -408,3 +408,16 @@ def test_cursor_on_an_empty_log_is_not_taken_in_by_its_inode_reused(tmp_path, ro
     write(base, lines[29:])
     second = run(default_log_set(base), cursor=first["cursor"], keys=["fa_watch", "fa_del"])
     assert serials(second) == WATCH_SERIALS[3:] + DEL_SERIALS  # 16775 went with the dropped file
+
+
+def test_max_events_keeps_the_events_returned_beyond_where_it_stops(tmp_path):
+    # 16773 and 16774 are young and without their PROCTITLE records when 16775 is returned; the
+    # next run, bounded to one event, stops at 16774: 16775 lies beyond, and stays returned.
+    lines = recorded_lines()
+    base = str(tmp_path / "audit.log")
+    write(base, lines[7:11] + lines[12:16] + lines[17:24])
+    first = run(default_log_set(base), now=1795712050.931 + 0.5, keys=["fa_watch"])
+    write(base, lines[11:12] + lines[16:17])  # their PROCTITLE records
+    second = run(default_log_set(base), cursor=first["cursor"], max_events=1, keys=["fa_watch"])
+    third = run(default_log_set(base), cursor=second["cursor"], keys=["fa_watch"])
+    assert (serials(first), serials(second), serials(third)) == ([16775], [16773], [16774])
