@@ -479,8 +479,19 @@ def _offset_at(fd, lo, hi, when):
     return lo
 
 
-def _newer(record, last):
-    return last is None or (record["sec"], record["ms"], record["serial"]) > tuple(last)
+def _stamp(token):
+    """[sec, ms, serial] of an event's `sec.ms:serial` token."""
+    sec, _dot, rest = token.partition(b".")
+    ms, _colon, serial = rest.partition(b":")
+    return [int(sec), int(ms), int(serial)]
+
+
+def _returned_before(stamp, cursor):
+    """Whether the earlier runs returned the event of `stamp`, told by time and serial alone (the
+    cursor's file was lost): no newer than the newest they returned, and older than the oldest they
+    left for later (those returned after it are in the cursor's seen list)."""
+    return cursor["last"] is not None and stamp <= cursor["last"] \
+        and (cursor.get("waiting") is None or stamp < cursor["waiting"])
 
 
 def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
@@ -488,11 +499,11 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
     truncated, scanned_bytes, events_bytes, files, cursor (the new one), cursor_lost."""
     now = time.time() if now is None else now
     plan, lost = plan_scan(files, cursor)
-    seen_before = set(cursor["seen"]) if cursor and not lost else set()
+    # Tokens are unique: the events returned after the cursor are known even when its file was lost.
+    seen_before = set(cursor["seen"]) if cursor else set()
     met = set()  # the events of seen_before that this run found again
-    # The newest event returned by the earlier runs, to which the newest of this one is added; when
-    # the cursor's file was lost, events no newer than the earlier runs' are left out.
-    returned_before = last = cursor.get("last") if cursor else None
+    last = cursor.get("last") if cursor else None  # the newest event returned
+    waiting = []  # [sec, ms, serial] of the events left for the next run
     needles = needles_for(event_filter)
     result = SearchResult(event_filter.keys)
     truncated = False
@@ -526,7 +537,7 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
             if event_filter.start is not None:
                 start = _offset_at(fd, start, end, event_filter.start - EVENT_TIMEOUT)
             scanned += end - start
-            stop_at = None
+            left = []  # offsets of the events left for the next run
             returned = []  # (offset of its last record, token) of the events returned, now or before
             position = files.index(log)
             previous_tail = _RotationSeam(files[position - 1], at_end=True) if position else None
@@ -556,35 +567,37 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                 except AuditParseError:
                     continue
                 first = records[0]
-                if lost and not _newer(first, returned_before):
+                stamp = [first["sec"], first["ms"], first["serial"]]
+                if lost and _returned_before(stamp, cursor):
                     continue
                 # In a rotated file too: the rest of an event cut by the rotation may not be written yet.
                 if not raw.complete and first["sec"] + first["ms"] / 1000.0 > now - EVENT_TIMEOUT:
-                    stop_at = raw.offset if stop_at is None else min(stop_at, raw.offset)
+                    left.append(raw.offset)
+                    waiting.append(stamp)
                     continue
                 if not event_filter.matches(records):
                     continue
                 if max_events and result.count >= max_events:
                     truncated = True
                     # Events begun before this one and not grouped yet are left for the next run too.
-                    stop_at = min([raw.offset] + [e.offset for e in islice(unfinished.values(), 1)]
-                                  + ([] if stop_at is None else [stop_at]))
+                    left += [raw.offset] + [e.offset for e in islice(unfinished.values(), 1)]
+                    waiting += [stamp] + [_stamp(e.token) for e in unfinished.values()]
                     break
                 result.add(*event_json(records, redactor))
                 returned.append((max(raw.lines)[0], token))
-                if _newer(first, last):
-                    last = [first["sec"], first["ms"], first["serial"]]
+                if last is None or stamp > last:
+                    last = stamp
             if held:
                 resume[2].extend(t for _o, t in returned)
             else:
                 # The records of an event found around a matching line may lie before `start` (or in
                 # the previous file): the next run never starts before this one did.
-                offset = end if stop_at is None else max(start, stop_at)
+                offset = max(start, min(left)) if left else end
                 # The next run reads again from offset: the events returned that have a record there
                 # or after it, in this file or completed from it, are not returned again.
                 resume = (log, offset, [t for o, t in returned if o >= offset]
                           + [t.decode() for t, o in skipped.items() if o >= offset])
-                held = stop_at is not None
+                held = bool(left)
         finally:
             os.close(fd)
         if truncated:
@@ -601,12 +614,12 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
         "events_bytes": result.raw_bytes,
         "transfer_bytes": len(blob),
         "files": [log.path for log, _start in plan],
-        "cursor": _cursor(*resume, last=last) if resume else cursor,
+        "cursor": _cursor(*resume, last=last, waiting=min(waiting, default=None)) if resume else cursor,
         "cursor_lost": bool(cursor) and lost,
     }
 
 
-def _cursor(log, offset, seen, last):
+def _cursor(log, offset, seen, last, waiting):
     return {
         "version": CURSOR_VERSION,
         "path": log.path,
@@ -616,4 +629,5 @@ def _cursor(log, offset, seen, last):
         "offset": offset,
         "seen": seen,
         "last": last,
+        "waiting": waiting,
     }

@@ -421,3 +421,21 @@ def test_max_events_keeps_the_events_returned_beyond_where_it_stops(tmp_path):
     second = run(default_log_set(base), cursor=first["cursor"], max_events=1, keys=["fa_watch"])
     third = run(default_log_set(base), cursor=second["cursor"], keys=["fa_watch"])
     assert (serials(first), serials(second), serials(third)) == ([16775], [16773], [16774])
+
+
+def test_lost_cursor_returns_the_events_left_for_later(tmp_path):
+    # The first run leaves the young one-record events 16777 (in the rotated file) and 16778 for
+    # later, and returns 16784. The cursor's file is then dropped: 16778, older than 16784 but
+    # never returned, is still due.
+    lines = recorded_lines()
+    base = str(tmp_path / "audit.log")
+    write(base, lines[:30])  # up to 16777 (USER_AUTH, at 1795712050.955)
+    rotate(str(tmp_path))
+    write(base, lines[30:31] + lines[36:40])  # 16778 (USER_ACCT), 16784 (a rule change)
+    first = run(default_log_set(base), now=1795712051.6)
+    assert serials(first) == [16771, 16772, 16773, 16774, 16775, 16776, 16784]
+    os.unlink(base + ".1")
+    rotate(str(tmp_path))
+    second = run(default_log_set(base), cursor=first["cursor"])
+    assert second["cursor_lost"] is True
+    assert serials(second) == [16778]
