@@ -486,6 +486,10 @@ def _stamp(token):
     return [int(sec), int(ms), int(serial)]
 
 
+def _earliest(known, value):
+    return value if known is None else min(known, value)
+
+
 def _returned_before(stamp, cursor):
     """Whether the earlier runs returned the event of `stamp`, told by time and serial alone (the
     cursor's file was lost): no newer than the newest they returned, and older than the oldest they
@@ -503,7 +507,7 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
     seen_before = set(cursor["seen"]) if cursor else set()
     met = set()  # the events of seen_before that this run found again
     last = cursor.get("last") if cursor else None  # the newest event returned
-    waiting = []  # [sec, ms, serial] of the events left for the next run
+    waiting = None  # [sec, ms, serial] of the oldest event left for the next run
     needles = needles_for(event_filter)
     result = SearchResult(event_filter.keys)
     truncated = False
@@ -537,7 +541,7 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
             if event_filter.start is not None:
                 start = _offset_at(fd, start, end, event_filter.start - EVENT_TIMEOUT)
             scanned += end - start
-            left = []  # offsets of the events left for the next run
+            left = None  # offset of the first event left for the next run
             returned = []  # (offset of its last record, token) of the events returned, now or before
             position = files.index(log)
             previous_tail = _RotationSeam(files[position - 1], at_end=True) if position else None
@@ -570,18 +574,21 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                 stamp = [first["sec"], first["ms"], first["serial"]]
                 if lost and _returned_before(stamp, cursor):
                     continue
-                # In a rotated file too: the rest of an event cut by the rotation may not be written yet.
-                if not raw.complete and first["sec"] + first["ms"] / 1000.0 > now - EVENT_TIMEOUT:
-                    left.append(raw.offset)
-                    waiting.append(stamp)
+                when = first["sec"] + first["ms"] / 1000.0
+                # Young and incomplete, it may still be growing (in a rotated file too: the rest of an
+                # event cut by the rotation may not be written yet); past the time window's end, a
+                # later run (with a later end) returns it.
+                if (not raw.complete and when > now - EVENT_TIMEOUT) \
+                        or (event_filter.end is not None and when > event_filter.end):
+                    left, waiting = _earliest(left, raw.offset), _earliest(waiting, stamp)
                     continue
                 if not event_filter.matches(records):
                     continue
                 if max_events and result.count >= max_events:
                     truncated = True
                     # Events begun before this one and not grouped yet are left for the next run too.
-                    left += [raw.offset] + [e.offset for e in islice(unfinished.values(), 1)]
-                    waiting += [stamp] + [_stamp(e.token) for e in unfinished.values()]
+                    left = _earliest(left, min([raw.offset] + [e.offset for e in islice(unfinished.values(), 1)]))
+                    waiting = _earliest(waiting, min([stamp] + [_stamp(e.token) for e in unfinished.values()]))
                     break
                 result.add(*event_json(records, redactor))
                 returned.append((max(raw.lines)[0], token))
@@ -592,12 +599,12 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
             else:
                 # The records of an event found around a matching line may lie before `start` (or in
                 # the previous file): the next run never starts before this one did.
-                offset = max(start, min(left)) if left else end
+                offset = end if left is None else max(start, left)
                 # The next run reads again from offset: the events returned that have a record there
                 # or after it, in this file or completed from it, are not returned again.
                 resume = (log, offset, [t for o, t in returned if o >= offset]
                           + [t.decode() for t, o in skipped.items() if o >= offset])
-                held = bool(left)
+                held = left is not None
         finally:
             os.close(fd)
         if truncated:
@@ -614,7 +621,7 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
         "events_bytes": result.raw_bytes,
         "transfer_bytes": len(blob),
         "files": [log.path for log, _start in plan],
-        "cursor": _cursor(*resume, last=last, waiting=min(waiting, default=None)) if resume else cursor,
+        "cursor": _cursor(*resume, last=last, waiting=waiting) if resume else cursor,
         "cursor_lost": bool(cursor) and lost,
     }
 

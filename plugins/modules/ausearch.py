@@ -57,7 +57,8 @@ options:
   end:
     description:
       - Events at or before this time, in the same forms as O(start) (V(today) ends now, as in
-        C(ausearch) and C(aureport)).
+        C(ausearch) and C(aureport)). With O(incremental), the events after it are left for a later
+        run.
     type: str
   success:
     description:

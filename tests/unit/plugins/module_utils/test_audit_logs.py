@@ -439,3 +439,13 @@ def test_lost_cursor_returns_the_events_left_for_later(tmp_path):
     second = run(default_log_set(base), cursor=first["cursor"])
     assert second["cursor_lost"] is True
     assert serials(second) == [16778]
+
+
+def test_incremental_run_with_an_end_leaves_the_later_events_for_the_next_run(tmp_path):
+    lines = recorded_lines()
+    base = str(tmp_path / "audit.log")
+    write(base, lines)
+    first = run(default_log_set(base), keys=["fa_watch", "fa_del"], end=1795712051.0)
+    assert serials(first) == WATCH_SERIALS
+    second = run(default_log_set(base), cursor=first["cursor"], keys=["fa_watch", "fa_del"])
+    assert serials(second) == DEL_SERIALS
