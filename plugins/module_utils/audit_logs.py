@@ -144,11 +144,21 @@ def save_cursor(path, cursor):
     return True
 
 
+def _series(path):
+    """The log a file belongs to: its directory and its name without the rotation's `.N`."""
+    directory, name = os.path.split(path)
+    return directory, _ROTATED.match(name).group("base")
+
+
 def plan_scan(files, cursor):
     """[(LogFile, start offset)] to read, and whether the cursor's file was lost (rotated away or
     truncated), in which case events are de-duplicated by time and serial instead of offset."""
     if cursor is None:
         return [(f, 0) for f in files], False
+    if files and _series(cursor["path"]) not in {_series(f.path) for f in files}:
+        # Told apart by time and serial alone, the events of two logs would be skipped or repeated.
+        raise LogSetError("the cursor was made for %s, which this search does not read: give each log "
+                          "its own name (or cursor_file)" % cursor["path"])
     for index, log in enumerate(files):
         if (log.dev, log.inode) != (cursor["dev"], cursor["inode"]):
             continue

@@ -108,6 +108,8 @@ options:
   name:
     description:
       - Name of this search; names the cursor file and the controller file C(<name>.jsonl).
+      - An incremental search of another log (O(input)) needs a name of its own, since a cursor made
+        for one log fails the search of another.
     type: str
     default: events
   cursor_file:

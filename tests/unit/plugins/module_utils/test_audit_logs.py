@@ -449,3 +449,19 @@ def test_incremental_run_with_an_end_leaves_the_later_events_for_the_next_run(tm
     assert serials(first) == WATCH_SERIALS
     second = run(default_log_set(base), cursor=first["cursor"], keys=["fa_watch", "fa_del"])
     assert serials(second) == DEL_SERIALS
+
+
+def test_cursor_of_another_log_set_is_refused(tmp_path):
+    # Two incremental searches of the same name, one of the system's log, one of a copy elsewhere:
+    # told apart by time and serial alone, one would skip or repeat the other's events unseen.
+    lines = recorded_lines()
+    system, copy = tmp_path / "audit", tmp_path / "copy"
+    system.mkdir()
+    copy.mkdir()
+    write(str(system / "audit.log"), lines[:17])
+    write(str(copy / "audit.log"), lines)
+    cursor = run(default_log_set(str(system / "audit.log")), keys=["fa_watch"])["cursor"]
+    with pytest.raises(LogSetError, match="cursor was made for .*/audit/audit.log, which this search does not read"):
+        run(log_set(str(copy)), cursor=cursor, keys=["fa_watch"])
+    rotate(str(system))
+    assert serials(run(default_log_set(str(system / "audit.log")), cursor=cursor, keys=["fa_watch"])) == []
