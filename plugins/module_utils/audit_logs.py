@@ -152,7 +152,8 @@ def _series(path):
 
 def plan_scan(files, cursor):
     """[(LogFile, start offset)] to read, and whether the cursor's file was lost (rotated away or
-    truncated), in which case events are de-duplicated by time and serial instead of offset."""
+    truncated), in which case events are de-duplicated by time and serial instead of offset. A
+    cursor of another log is refused (LogSetError)."""
     if cursor is None:
         return [(f, 0) for f in files], False
     if files and _series(cursor["path"]) not in {_series(f.path) for f in files}:
@@ -528,6 +529,7 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
     taken = {}
     for number, (log, start) in enumerate(plan):
         last_file = number == len(plan) - 1
+        position = files.index(log)
         # Events of the previous file completed from this one: {token: offset of its last record here}.
         skipped, taken = taken, {}
         try:
@@ -545,7 +547,7 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                     # An empty file has no first record to be known by (its inode may go to another
                     # file): the cursor stays at the end of the last file before it that has one, or
                     # as it was.
-                    known = [f for f in files[:files.index(log)] if f.head]
+                    known = [f for f in files[:position] if f.head]
                     resume = (known[-1], known[-1].size, []) if known else resume
                 continue
             if event_filter.start is not None:
@@ -553,7 +555,6 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
             scanned += end - start
             left = None  # offset of the first event left for the next run
             returned = []  # (offset of its last record, token) of the events returned, now or before
-            position = files.index(log)
             previous_tail = _RotationSeam(files[position - 1], at_end=True) if position else None
             next_head = None if last_file else _RotationSeam(plan[number + 1][0], at_end=False)
             unfinished = OrderedDict()
