@@ -45,6 +45,7 @@ PENDING_EVENTS = 256
 # A time window's start is found by bisection to within this many bytes.
 BISECT_SLACK = 64 * 1024
 _ROTATED = re.compile(r"^(?P<base>.+?)(?:\.(?P<index>\d+))?$")
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z")
 
 
 class LogSetError(Exception):
@@ -83,7 +84,9 @@ class LogFile:
 
 def log_set(path):
     """Files to read, oldest first: a file alone, or a directory's `NAME`, `NAME.1`, ... sets
-    (rotated `.N` before `.N-1`, the live file last)."""
+    (rotated `.N` before `.N-1`, the live file last). Compressed files (logrotate's `compress`) are
+    left out: they hold no text to read, and one sorted after the live file would take the
+    incremental cursor away from it."""
     if not os.path.exists(path):
         raise LogSetError("audit log path %s does not exist" % path)
     if not os.path.isdir(path):
@@ -91,7 +94,7 @@ def log_set(path):
     order = []
     for name in os.listdir(path):
         full = os.path.join(path, name)
-        if not os.path.isfile(full):
+        if not os.path.isfile(full) or name.endswith(_COMPRESSED):
             continue
         match = _ROTATED.match(name)
         index = int(match.group("index")) if match.group("index") else 0

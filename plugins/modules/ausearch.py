@@ -87,7 +87,8 @@ options:
     elements: str
   input:
     description:
-      - A log file, or a directory whose files (C(NAME), C(NAME.1), ...) are read oldest first.
+      - A log file, or a directory whose files (C(NAME), C(NAME.1), ...) are read oldest first;
+        compressed files (C(.gz), C(.xz), ...) there are left out.
       - By default the log set that O(auditd_conf) names, rotated files included. Where auditd has not
         written a log yet (a host without kernel audit, such as a container) that set is empty, so the
         search returns no events and an empty RV(files).

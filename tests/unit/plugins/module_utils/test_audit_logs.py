@@ -1,6 +1,7 @@
 """The log set, the scan and the incremental cursor, on recorded audit 3.0.9 logs written into
 temporary log directories (rotation, truncation, interleaving, window boundaries)."""
 
+import gzip
 import os
 import re
 import shutil
@@ -465,3 +466,16 @@ def test_cursor_of_another_log_set_is_refused(tmp_path):
         run(log_set(str(copy)), cursor=cursor, keys=["fa_watch"])
     rotate(str(system))
     assert serials(run(default_log_set(str(system / "audit.log")), cursor=cursor, keys=["fa_watch"])) == []
+
+
+def test_log_directory_leaves_out_compressed_files(tmp_path):
+    # logrotate's `compress` leaves audit.log.2.gz beside the logs: not text, and, read after the
+    # live log, it took the cursor away from it (new events were never read again).
+    lines = recorded_lines()
+    with gzip.open(str(tmp_path / "audit.log.2.gz"), "wb") as handle:
+        handle.writelines(lines[:7])
+    write(str(tmp_path / "audit.log"), lines[7:17])
+    assert [os.path.basename(f.path) for f in log_set(str(tmp_path))] == ["audit.log"]
+    first = run(log_set(str(tmp_path)), keys=["fa_watch"])
+    write(str(tmp_path / "audit.log"), lines[17:29])
+    assert serials(run(log_set(str(tmp_path)), cursor=first["cursor"], keys=["fa_watch"])) == WATCH_SERIALS[2:]
