@@ -19,7 +19,6 @@ import re
 import time
 import zlib
 from collections import OrderedDict
-from itertools import islice
 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (
     AuditParseError,
@@ -587,6 +586,8 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                 first = records[0]
                 stamp = [first["sec"], first["ms"], first["serial"]]
                 if lost and _returned_before(stamp, cursor):
+                    # In the seen list if the cursor stays before it: the next run has no time rule.
+                    returned.append((max(raw.lines)[0], token))
                     continue
                 when = first["sec"] + first["ms"] / 1000.0
                 # Young and incomplete, it may still be growing (in a rotated file too: the rest of an
@@ -600,9 +601,14 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                     continue
                 if max_events and result.count >= max_events:
                     truncated = True
-                    # Events begun before this one and not grouped yet are left for the next run too.
-                    left = _earliest(left, min([raw.offset] + [e.offset for e in islice(unfinished.values(), 1)]))
-                    waiting = _earliest(waiting, min([stamp] + [_stamp(e.token) for e in unfinished.values()]))
+                    left, waiting = _earliest(left, raw.offset), _earliest(waiting, stamp)
+                    # Events begun before this one and not grouped yet are left for the next run too,
+                    # but for those that the earlier runs returned (told by time and serial).
+                    for other in unfinished.values():
+                        if lost and _returned_before(_stamp(other.token), cursor):
+                            returned.append((max(other.lines)[0], other.token.decode()))
+                        else:
+                            left, waiting = _earliest(left, other.offset), _earliest(waiting, _stamp(other.token))
                     break
                 result.add(*event_json(records, redactor))
                 returned.append((max(raw.lines)[0], token))

@@ -479,3 +479,21 @@ def test_log_directory_leaves_out_compressed_files(tmp_path):
     first = run(log_set(str(tmp_path)), keys=["fa_watch"])
     write(str(tmp_path / "audit.log"), lines[17:29])
     assert serials(run(log_set(str(tmp_path)), cursor=first["cursor"], keys=["fa_watch"])) == WATCH_SERIALS[2:]
+
+
+def test_lost_cursor_moved_back_by_max_events_repeats_nothing(tmp_path):
+    # logrotate's copytruncate: the log is copied to audit.log.1 and truncated, so the cursor's file
+    # is lost and its events are told apart by time and serial. That run, bounded by max_events,
+    # leaves the cursor in the copy before events it told apart that way: the next run, which has
+    # a cursor again, must not return them.
+    lines = recorded_lines()
+    base = str(tmp_path / "audit.log")
+    write(base, lines[:36])  # 16771 to 16783, its one-record events last
+    first = run(default_log_set(base))
+    write(base, lines[36:])
+    shutil.copyfile(base, base + ".1")
+    os.truncate(base, 0)
+    second = run(default_log_set(base), cursor=first["cursor"], max_events=2)
+    third = run(default_log_set(base), cursor=second["cursor"])
+    assert second["cursor_lost"] is True and second["truncated"] is True
+    assert sorted(serials(first) + serials(second) + serials(third)) == list(range(16771, 16794))

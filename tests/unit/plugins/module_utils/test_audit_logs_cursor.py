@@ -9,6 +9,7 @@ import json
 import os
 import random
 import re
+import shutil
 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils import audit_logs
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import (
@@ -127,10 +128,11 @@ class Auditd:
             unwritten.add(self.held[self.base][-1][0])
         return unwritten & self.started
 
-    def rotate(self):
+    def rotate(self, copy=False):
         """auditd's rotate_logs: NAME.(n-2) -> NAME.(n-1) (replacing the oldest), ..., NAME -> NAME.1,
         then a new NAME. auditd rotates when the log grew past max_log_file, so an event being written
-        is cut by one rotation at most."""
+        is cut by one rotation at most. With `copy`, NAME is copied to NAME.1 and truncated instead
+        (logrotate's copytruncate)."""
         assert not self.partial
         if self.being_written() & self.cut:
             return
@@ -138,7 +140,10 @@ class Auditd:
         names = [self.base] + ["%s.%d" % (self.base, index) for index in range(1, self.num_logs)]
         self.held.pop(names[-1], None)
         for older, newer in reversed(list(zip(names, names[1:]))):
-            if os.path.exists(older):
+            if older == self.base and copy:
+                shutil.copyfile(older, newer)
+                self.held[newer] = list(self.held[older])
+            elif os.path.exists(older):
                 os.rename(older, newer)
                 self.held[newer] = self.held.pop(older)
         open(self.base, "wb").close()
@@ -233,8 +238,10 @@ def play(seed, directory):
             auditd.cut_line()
         else:
             auditd.write(rng.randrange(1, 25), rotate_chance=rng.choice([0, 0.02, 0.1]))
-            if action > 0.97:
+            if action > 0.98:
                 auditd.truncate()
+            elif action > 0.96:
+                auditd.rotate(copy=True)
             elif action > 0.9:
                 auditd.rotate()
                 auditd.rotate()
