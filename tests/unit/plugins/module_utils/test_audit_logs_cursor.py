@@ -1,9 +1,9 @@
 """The incremental cursor against a simulated auditd. The recorded events are written again and again
 with new times and serials, some interleaved record by record, into a log set that rotates the way
 auditd does (between two records, not two events; `num_logs` files kept, the oldest dropped), is
-sometimes truncated and sometimes ends with a partly written line. Scheduled incremental searches
-(keys, a message type, everything; with and without max_events) run at random points. Fixed seeds:
-every run of the test plays the same scenarios."""
+sometimes truncated (or copied and truncated) and sometimes ends with a partly written line.
+Scheduled incremental searches (keys, a message type, everything, a time window; with and without
+max_events) run at random points. Fixed seeds: every run of the test plays the same scenarios."""
 
 import json
 import os
@@ -32,7 +32,7 @@ _SYSCALL_KEY = re.compile(rb' key=("[^"]*"|\(null\)|[0-9A-F]+)')
 # A rule's key as the log writes it: one key, none, or several hex-encoded and joined by 0x01.
 KEYS = [b'"sim_a"', b'"sim_b"', b"(null)", b"73696D5F620173696D5F61"]
 SEARCHES = [(criteria, max_events) for criteria in ({"keys": ["sim_a"]}, {"message_types": ["PATH"]}, {})
-            for max_events in (0, 3)]
+            for max_events in (0, 3)] + [({"start": 1795800003.0, "end": 1795800006.0}, 2)]  # a time window
 
 
 def recorded_events():
@@ -258,7 +258,9 @@ def play(seed, directory):
 
 
 def test_incremental_runs_return_each_event_once_and_whole(tmp_path, monkeypatch):
+    scan = (audit_logs.WINDOW, audit_logs.BISECT_SLACK)
     for seed in range(50):
-        # Every other host is scanned in windows of a few records.
-        monkeypatch.setattr(audit_logs, "WINDOW", 1000 if seed % 2 else 8 * 1024 * 1024)
+        # Every other host is scanned in windows of a few records, and bisected closely.
+        monkeypatch.setattr(audit_logs, "WINDOW", 1000 if seed % 2 else scan[0])
+        monkeypatch.setattr(audit_logs, "BISECT_SLACK", 300 if seed % 2 else scan[1])
         play(seed, str(tmp_path / str(seed)))
