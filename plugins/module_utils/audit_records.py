@@ -421,24 +421,28 @@ class Redactor:
             raise ValueError("bad redact pattern: %s" % exc)
         # A user's pattern may hold any of them: it screens each value on its own, as it redacts.
         self._value_screens = [compiled for p, compiled in zip(patterns, self.patterns) if p not in _SCREEN_WORDS]
+        self._patterns_and_words = [(compiled, _SCREEN_WORDS.get(p)) for p, compiled in zip(patterns, self.patterns)]
 
     def _screen(self, texts):
         """Whether one of the patterns matches one of the texts; a default pattern is not searched
         for in ASCII text that lacks its words (see _SCREEN_WORDS)."""
         text = "\n".join(texts)
-        folded = text.lower() if text.isascii() else None
+        folded = _folded(text)
         for screen, words in self._joined_screens:
-            if (folded is None or any(map(folded.__contains__, words))) and screen.search(text):
+            if _may_hold(folded, words) and screen.search(text):
                 return True
         return any(screen.search(value) for screen in self._value_screens for value in texts)
 
+    def _patterns_for(self, text):
+        """The patterns that may match text: all but the default ones whose words it lacks."""
+        folded = _folded(text)
+        return [pattern for pattern, words in self._patterns_and_words if words is None or _may_hold(folded, words)]
+
     def _replace(self, match):
-        if "secret" in match.re.groupindex and match.group("secret") is not None:
-            start, end = match.span("secret")
-            offset = match.start()
-            text = match.group(0)
-            return text[:start - offset] + REDACTED + text[end - offset:]
-        return REDACTED
+        start, end = _secret_span(match)
+        offset = match.start()
+        text = match.group(0)
+        return text[:start - offset] + REDACTED + text[end - offset:]
 
     def text(self, value):
         for pattern in self.patterns:
@@ -446,13 +450,24 @@ class Redactor:
         return value
 
     def argv(self, argv):
-        """Redacts each argument, and the argument after a bare `--password`-like option."""
+        """Redacts each argument; what the patterns find in the command line read as one text, the
+        arguments joined by spaces as proctitle shows them (`--db-password hunter2`); and the
+        argument after a bare `--password`-like option."""
+        line = " ".join(argv)
+        spans = sorted(_secret_span(match)
+                       for pattern in self._patterns_for(line) for match in pattern.finditer(line))
         result = []
+        start = 0
         for index, arg in enumerate(argv):
+            end = start + len(arg)
             if index and _SECRET_OPTION.match(argv[index - 1]):
-                result.append(REDACTED)
+                arg = REDACTED
             else:
-                result.append(self.text(arg))
+                if spans and spans[0][0] < end:
+                    arg = _hide(arg, start, spans)
+                arg = self.text(arg)
+            result.append(arg)
+            start = end + 1
         return result
 
     def event(self, records):
@@ -461,8 +476,15 @@ class Redactor:
         free_text = [(record, _free_text_names(record["type"], record["fields"])) for record in records]
         texts = [record["fields"][name] for record, names in free_text for name in names]
         for record in records:
-            texts.extend(record.get("argv", ()))
+            argv = record.get("argv")
+            if argv:
+                # Each argument, and the command line as one text (see argv): a PROCTITLE record's
+                # field shows it so.
+                texts.extend(argv)
+                if record["type"] == "EXECVE":
+                    texts.append(" ".join(argv))
         text_has_secret = self._screen(texts)
+        redacted_argv = {}
         for record, names in free_text:
             fields = record["fields"]
             if text_has_secret:
@@ -471,7 +493,40 @@ class Redactor:
                 record["fields_json"] = None
             argv = record.get("argv")
             if argv and (text_has_secret or _SECRET_OPTIONS.search("\n".join(argv[:-1]))):
-                _set_argv(record, self.argv(argv))
+                # The EXECVE and PROCTITLE records of an event mostly hold the same arguments.
+                key = tuple(argv)
+                if key not in redacted_argv:
+                    redacted_argv[key] = self.argv(argv)
+                _set_argv(record, redacted_argv[key])
+
+
+def _folded(text):
+    """ASCII text in lower case, else None (see _SCREEN_WORDS)."""
+    return text.lower() if text.isascii() else None
+
+
+def _may_hold(folded, words):
+    """Whether text, folded by _folded, may hold a match of the default pattern of these words."""
+    return folded is None or any(map(folded.__contains__, words))
+
+
+def _secret_span(match):
+    """Where the group named `secret` matched, else the whole match."""
+    start, end = match.span(match.re.groupindex.get("secret", 0))
+    return (start, end) if start >= 0 else match.span()
+
+
+def _hide(text, offset, spans):
+    """text, found at `offset` of a longer text, with the parts of it that the sorted (start, end)
+    spans of the longer text cover replaced."""
+    pieces = []
+    done = 0
+    for start, end in spans:
+        start, end = max(start - offset, done), min(end - offset, len(text))
+        if start < end:
+            pieces += (text[done:start], REDACTED)
+            done = end
+    return "".join(pieces) + text[done:] if pieces else text
 
 
 class EventFilter:

@@ -129,6 +129,9 @@ options:
       - Regular expressions (Python syntax) whose matches are replaced by C([REDACTED]) in every
         text value (command lines, paths, user messages) before anything leaves the host. When a
         pattern has a group named C(secret), only that group is replaced.
+      - A command line is searched argument by argument, and as one text with its arguments joined
+        by spaces, the way C(proctitle) shows it. So C(--db-password (?P<secret>\S+)) hides the
+        argument that follows C(--db-password).
     type: list
     elements: str
     default: []

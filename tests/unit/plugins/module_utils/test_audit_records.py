@@ -355,3 +355,33 @@ def test_argument_after_a_secret_option_is_redacted_without_any_pattern():
     # The kernel cut the command line after "--token hu": the field shows that piece redacted too.
     proctitle = [r for r in event["records"] if r["type"] == "PROCTITLE"][0]
     assert proctitle["fields"]["proctitle"].endswith(" --token " + REDACTED)
+
+
+def command_line_event(*args):
+    """A program's execution as the kernel logs it: its SYSCALL, EXECVE and PROCTITLE records."""
+    return parse_event([
+        'type=SYSCALL msg=audit(1.001:5): arch=c000003e syscall=59 success=yes comm="prog" exe="/usr/bin/prog"',
+        "type=EXECVE msg=audit(1.001:5): argc=%d %s" % (len(args), " ".join(
+            "a%d=%s" % (index, arg.encode().hex().upper()) for index, arg in enumerate(args))),
+        "type=PROCTITLE msg=audit(1.001:5): proctitle=" + "\0".join(args).encode().hex().upper(),
+    ], "1.001:5")
+
+
+@pytest.mark.parametrize("patterns,args,redacted", [
+    # The default patterns find these secrets in the command line as one text, as proctitle shows it.
+    (DEFAULT_REDACT_PATTERNS, ["prog", "--db-password", "hunter2", "-v"], ["prog", "--db-password", REDACTED, "-v"]),
+    (DEFAULT_REDACT_PATTERNS, ["prog", "--client-secret", "hunter2"], ["prog", "--client-secret", REDACTED]),
+    (DEFAULT_REDACT_PATTERNS, ["curl", "-H", "Authorization: Bearer", "hunter2"],
+     ["curl", "-H", "Authorization: Bearer", REDACTED]),
+    # A user's pattern written for the command line as one text.
+    ([r"mysql -p (?P<secret>\S+)"], ["mysql", "-p", "hunter2", "db"], ["mysql", "-p", REDACTED, "db"]),
+    ([r"-p \S+"], ["mysql", "-p", "hunter2", "db"], ["mysql", REDACTED, REDACTED, "db"]),
+])
+def test_patterns_apply_to_the_whole_command_line(patterns, args, redacted):
+    event = build_event(command_line_event(*args), Redactor(patterns))
+    assert "hunter2" not in json.dumps(event)
+    assert event["summary"]["argv"] == redacted
+    assert event["records"][2]["fields"]["proctitle"] == " ".join(redacted)
+    # Without the PROCTITLE record, whose field shows the arguments joined.
+    event = build_event(command_line_event(*args)[:2], Redactor(patterns))
+    assert event["summary"]["argv"] == redacted
