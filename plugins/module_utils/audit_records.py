@@ -217,30 +217,48 @@ def parse_record(line):
     """One log line -> dict(type, serial, sec, ms, node, fields, interpreted). For the JSON form,
     `fields_json` and `interpreted_json` hold the JSON of the fields made from the text when that
     is possible (see _plain_json)."""
+    return _record(*_parse_header(line))
+
+
+def _parse_header(line):
+    """(node, type, sec, ms, serial, the text after the header) of a log line."""
     match = _HEADER.match(line)
     if not match:
         raise AuditParseError("not an audit record: %r" % line[:120])
     node, record_type, sec, ms, serial = match.groups()
-    return _record(node, record_type, int(sec), int(ms), int(serial), line[match.end():])
+    return node, record_type, int(sec), int(ms), int(serial), line[match.end():]
 
 
 def parse_event(lines, token):
     """The records of one event's lines, as parse_record makes them. `token` is the event's
     `sec.ms:serial`: a line whose header is `[node=N ]type=T msg=audit(TOKEN): ` is split by string
-    operations, several times cheaper than the header pattern; other lines go through parse_record."""
-    if not _TOKEN.match(token):
-        return [parse_record(line) for line in lines]
-    sec, ms, serial = map(int, token.replace(".", ":").split(":"))
-    stamp = " msg=audit(%s): " % token
-    records = []
+    operations, several times cheaper than the header pattern (used for the other lines).
+    The kernel writes a command line longer than about 7.5 kB as several EXECVE records (argc in the
+    first one, an argument's aN[i] pieces possibly in two of them): one record holds it all."""
+    if _TOKEN.match(token):
+        sec, ms, serial = map(int, token.replace(".", ":").split(":"))
+        stamp = " msg=audit(%s): " % token
+    else:
+        sec = ms = serial = stamp = None
+    headers = []
+    execve_at = None
     for line in lines:
-        header = _split_header(line, stamp)
-        if header:
-            node, record_type, rest = header
-            records.append(_record(node, record_type, sec, ms, serial, rest))
-        else:
-            records.append(parse_record(line))
-    return records
+        split = stamp and _split_header(line, stamp)
+        header = (split[0], split[1], sec, ms, serial, split[2]) if split else _parse_header(line)
+        if header[1] == "EXECVE":
+            if execve_at is not None:
+                headers[execve_at] = _with_fields_of(headers[execve_at], header[5])
+                continue
+            execve_at = len(headers)
+        headers.append(header)
+    return [_record(*header) for header in headers]
+
+
+def _with_fields_of(header, text):
+    """A header tuple (see _parse_header) whose record also holds the fields of `text`, the text
+    after another record's header."""
+    body, separator, interpreted = header[5].partition(ENRICHED_SEPARATOR)
+    return header[:5] + (body + " " + text.partition(ENRICHED_SEPARATOR)[0] + separator + interpreted,)
 
 
 def _split_header(line, stamp):

@@ -385,3 +385,22 @@ def test_patterns_apply_to_the_whole_command_line(patterns, args, redacted):
     # Without the PROCTITLE record, whose field shows the arguments joined.
     event = build_event(command_line_event(*args)[:2], Redactor(patterns))
     assert event["summary"]["argv"] == redacted
+
+
+def test_a_command_line_written_in_several_execve_records_is_one():
+    # The kernel writes a command line longer than about 7.5 kB as several EXECVE records: argc and
+    # the first arguments in the first one, an argument's pieces (aN[i]) possibly in two of them.
+    long_arg = "x" * 7400
+    records = parse_event([
+        'type=SYSCALL msg=audit(1.001:5): arch=c000003e syscall=59 success=yes comm="prog" exe="/usr/bin/prog"',
+        'type=EXECVE msg=audit(1.001:5): argc=6 a0="prog" a1="%s" a2_len=36 a2[0]=2D2D7365637265742D' % long_arg,
+        'type=EXECVE msg=audit(1.001:5): a2[1]=66696C653D2F612062 a3="--token"',
+        'type=EXECVE msg=audit(1.001:5): a4="hunter2" a5="-v"',
+        'type=CWD msg=audit(1.001:5): cwd="/root"',
+    ], "1.001:5")
+    assert [record["type"] for record in records] == ["SYSCALL", "EXECVE", "CWD"]
+    argv = ["prog", long_arg, "--secret-file=/a b", "--token", "hunter2", "-v"]
+    assert records[1]["argv"] == argv
+    event = build_event(records, Redactor([]))
+    assert event["summary"]["argv"] == argv[:4] + [REDACTED, "-v"]
+    assert "hunter2" not in json.dumps(event)
