@@ -159,18 +159,34 @@ def _parse_fields(text, record_type, fields):
             return _parse_kernel_fields(text, record_type, fields)
         except ValueError:
             pass  # a word without "=": the general pattern below skips it
+    # A user-space record nests its message, unescaped, between msg=' and the line's last quote:
+    # its fields are flattened like ausearch does.
+    start = (" " + text).find(" msg='")
+    end = text.rfind("'")
+    if 0 <= start < end - 4:
+        _parse_fields(text[:start], record_type, fields)
+        _parse_user_message(text[start + 5:end], record_type, fields)
+        _parse_fields(text[end + 1:], record_type, fields)
+        return None
     if "avc:" in text:
         avc = _AVC.search(text)
         if avc:
             fields["seresult"] = avc.group(1)
             fields["seperms"] = ",".join(avc.group(2).split())
     for name, value in _FIELD.findall(text):
-        if name == "msg" and value[:1] == "'":
-            # User-space records nest their own fields: flatten them like ausearch does.
-            _parse_fields(value[1:-1], record_type, fields)
-            continue
         fields[name] = _field_value(name, value, record_type)
     return None
+
+
+def _parse_user_message(text, record_type, fields):
+    """auditctl -m writes its text first, as given, then libaudit its own fields from ` exe=` on:
+    the text is one value, whatever it holds."""
+    if text.startswith("text="):
+        end = text.rfind(" exe=")
+        if end > 0:
+            fields["text"] = text[5:end]
+            text = text[end + 1:]
+    _parse_fields(text, record_type, fields)
 
 
 def _parse_interpreted(text):

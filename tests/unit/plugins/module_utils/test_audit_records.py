@@ -404,3 +404,19 @@ def test_a_command_line_written_in_several_execve_records_is_one():
     event = build_event(records, Redactor([]))
     assert event["summary"]["argv"] == argv[:4] + [REDACTED, "-v"]
     assert "hunter2" not in json.dumps(event)
+
+
+@pytest.mark.parametrize("message", [
+    "deploy db password=hunter2 now", "it's --token=hunter2", "ship it, api_key: hunter2 'now'", "a exe=b token=hunter2",
+])
+def test_a_user_message_text_is_one_value(message):
+    # auditctl -m writes its text unescaped (quotes, spaces, "=" and all) before libaudit's own
+    # fields, and the kernel puts it between msg=' and the line's last quote.
+    line = ("type=USER msg=audit(1.001:5): pid=9 uid=0 auid=0 ses=1 msg='text=%s exe=\"/usr/sbin/auditctl\" "
+            "hostname=? addr=? terminal=? res=success'" % message)
+    fields = parse_record(line)["fields"]
+    assert fields["text"] == message
+    assert (fields["exe"], fields["terminal"], fields["res"]) == ("/usr/sbin/auditctl", "?", "success")
+    event = build_event([parse_record(line)], Redactor(DEFAULT_REDACT_PATTERNS))
+    assert "hunter2" not in json.dumps(event)
+    assert event["records"][0]["fields"]["text"] == message.replace("hunter2", REDACTED)
