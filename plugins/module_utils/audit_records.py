@@ -433,7 +433,7 @@ def _free_text_names(record_type, fields):
     message text, EXECVE arguments. Numbers, ids and flags cannot hold a secret."""
     if record_type == "EXECVE":
         return [name for name in fields if _EXECVE_ARG.match(name)]
-    return [name for name in _FREE_TEXT_FIELDS.intersection(fields) if len(fields[name]) > 3]
+    return _FREE_TEXT_FIELDS.intersection(fields)
 
 
 _FREE_TEXT_FIELDS = ENCODED_FIELDS.union(("text", "msg", "op", "hostname", "addr", "terminal"))

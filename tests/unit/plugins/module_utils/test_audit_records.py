@@ -420,3 +420,10 @@ def test_a_user_message_text_is_one_value(message):
     event = build_event([parse_record(line)], Redactor(DEFAULT_REDACT_PATTERNS))
     assert "hunter2" not in json.dumps(event)
     assert event["records"][0]["fields"]["text"] == message.replace("hunter2", REDACTED)
+
+
+def test_a_user_pattern_sees_short_values():
+    line = ("type=USER_LOGIN msg=audit(1.001:5): pid=9 uid=0 auid=0 ses=1 msg='op=login acct=\"bob\" "
+            "exe=\"/usr/sbin/sshd\" hostname=? addr=? terminal=ssh res=failed'")
+    event = build_event([parse_record(line)], Redactor([r"\bbob\b"]))
+    assert event["records"][0]["fields"]["acct"] == REDACTED
