@@ -55,11 +55,15 @@ VIRT_CREATE VIRT_DESTROY VIRT_MIGRATE_IN VIRT_MIGRATE_OUT
 _UNKNOWN_TYPE = re.compile(r"^UNKNOWN\[\d+\]$")
 
 # String fields the kernel and the audit tools write hex-encoded when they hold a space, a quote or a
-# control character (audit-userspace's interpretation tables); EXECVE's aN are handled separately.
+# control character (audit-userspace's interpretation tables, auparse/typetab.h: the escaped types,
+# proctitle and TTY data); EXECVE's aN are handled separately.
 ENCODED_FIELDS = frozenset((
-    "acct", "cmd", "comm", "cwd", "data", "dir", "exe", "file", "key", "name", "new-chardev",
-    "new-disk", "new-fs", "new-net", "new-rng", "ocomm", "old-chardev", "old-disk", "old-fs",
-    "old-net", "old-rng", "path", "proctitle", "root_dir", "sauid", "vm", "watch",
+    "acct", "cgroup", "cmd", "comm", "cwd", "data", "device", "dir", "exe", "file", "grp", "invalid_context",
+    "key", "name", "new-chardev", "new-disk", "new-fs", "new-net", "new-rng", "new_group", "ocomm",
+    "old-chardev", "old-disk", "old-fs", "old-net", "old-rng", "path", "proctitle", "root_dir", "sw", "vm",
+    "watch",
+    # AppArmor's
+    "apparmor", "denied_mask", "info", "operation", "profile", "requested_mask",
 ))
 _EXECVE_ARG = re.compile(r"^a\d+(\[\d+\])?$")
 _HEX = re.compile(r"^(?:[0-9A-F]{2})+$")

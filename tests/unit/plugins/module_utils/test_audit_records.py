@@ -4,6 +4,7 @@ interleaved copy): hex decoding, grouping, filters, redaction, summary, time wor
 import datetime
 import json
 import os
+import re
 import time
 
 import pytest
@@ -427,3 +428,27 @@ def test_a_user_pattern_sees_short_values():
             "exe=\"/usr/sbin/sshd\" hostname=? addr=? terminal=ssh res=failed'")
     event = build_event([parse_record(line)], Redactor([r"\bbob\b"]))
     assert event["records"][0]["fields"]["acct"] == REDACTED
+
+
+@pytest.mark.parametrize("line,name,value", [
+    # Fields that audit-userspace's interpretation tables (auparse/typetab.h) hold as escaped text.
+    ('type=AVC msg=audit(1.001:5): apparmor="DENIED" operation="open" profile=2F6F70742F6D79206170702F78 '
+     'name="/etc/x" pid=45 comm="cat" requested_mask="r" denied_mask="r"', "profile", "/opt/my app/x"),
+    ("type=SOFTWARE_UPDATE msg=audit(1.001:5): pid=1 uid=0 auid=0 ses=1 msg='sw=6375726C20372E3631 sw_type=rpm "
+     "root_dir=\"/\" comm=\"dnf\" exe=\"/usr/bin/python3\" hostname=? addr=? terminal=? res=success'", "sw", "curl 7.61"),
+    ("type=VIRT_RESOURCE msg=audit(1.001:5): pid=1 uid=0 auid=0 ses=1 msg='virt=kvm resrc=cgroup reason=allow "
+     "vm=\"x\" cgroup=2F6D616368696E652F7820792E736C696365 class=all exe=\"/usr/sbin/libvirtd\" hostname=? addr=? "
+     "terminal=? res=success'", "cgroup", "/machine/x y.slice"),
+])
+def test_escaped_fields_are_decoded_and_redacted(line, name, value):
+    assert parse_record(line)["fields"][name] == value
+    event = build_event([parse_record(line)], Redactor([r"\A%s\Z" % re.escape(value)]))
+    assert event["records"][0]["fields"][name] == REDACTED
+
+
+def test_sauid_is_a_number():
+    # A uid, never hex-encoded: ausearch -i shows sauid=1000 as a user name.
+    record = parse_record("type=USER_AVC msg=audit(1.001:5): pid=1 uid=0 auid=0 ses=1 msg='avc:  denied  "
+                          "{ send_msg } for msgtype=method_call exe=\"/usr/bin/dbus-daemon\" sauid=1000 hostname=? "
+                          "addr=? terminal=?'")
+    assert record["fields"]["sauid"] == "1000"
