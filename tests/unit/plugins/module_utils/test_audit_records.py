@@ -452,3 +452,82 @@ def test_sauid_is_a_number():
                           "{ send_msg } for msgtype=method_call exe=\"/usr/bin/dbus-daemon\" sauid=1000 hostname=? "
                           "addr=? terminal=?'")
     assert record["fields"]["sauid"] == "1000"
+
+
+def untrusted(text):
+    """text as the kernel and libaudit write an untrusted string: hex-encoded if it holds a space, a
+    quote, a control or non-ASCII character, else quoted."""
+    if text.isascii() and text.isprintable() and " " not in text and '"' not in text:
+        return '"%s"' % text
+    return text.encode().hex().upper()
+
+
+def events_holding(secret):
+    """Events with `secret` in each place where free text occurs, as lists of log lines."""
+    header = "type=%s msg=audit(1.001:5): "
+    syscall = header % "SYSCALL" + "arch=c000003e syscall=59 success=yes exit=0 items=1 ppid=1 pid=2 auid=0 uid=0 "
+    program = syscall + 'comm="prog" exe="/usr/bin/prog" key="k"'
+    user = "pid=1 uid=0 auid=0 ses=1 msg='%s exe=\"/usr/bin/sudo\" hostname=%s addr=%s terminal=%s res=success'"
+    bare = secret.replace(" ", "_").replace("\n", "_")
+    args = ["prog", secret, "-v"]
+    hex_arg = secret.encode().hex().upper()
+    return [
+        [syscall + "comm=%s exe=%s key=%s" % (untrusted(secret[:15]), untrusted("/opt/" + secret), untrusted(bare))],
+        [program, header % "CWD" + "cwd=" + untrusted("/home/" + secret)],
+        [program, header % "PATH" + "item=0 name=%s inode=5 nametype=NORMAL" % untrusted("/tmp/" + secret)],
+        [program, header % "PROCTITLE" + "proctitle=" + "\0".join(args).encode().hex().upper()],
+        [program, header % "EXECVE" + "argc=3 " + " ".join("a%d=%s" % item for item in enumerate(map(untrusted, args)))],
+        [program, header % "EXECVE" + "argc=2 a0=\"prog\" a1_len=%d a1[0]=%s a1[1]=%s" % (
+            len(hex_arg), hex_arg[:len(hex_arg) // 4 * 2], hex_arg[len(hex_arg) // 4 * 2:])],
+        [header % "TTY" + 'tty_pid=1 uid=0 auid=0 ses=1 major=136 minor=0 comm="bash" data=' + untrusted(secret + "\r")],
+        [header % "USER_TTY" + user.replace(" exe=", " data=%s exe=" % untrusted(secret)) % ("op=tty", "?", "?", "?")],
+        [header % "USER_CMD" + user % ("cwd=%s cmd=%s" % (untrusted("/" + secret), untrusted("run " + secret)),
+                                        "?", "?", "pts/0")],
+        [header % "USER_LOGIN" + user % ("op=login acct=" + untrusted(secret), bare, bare, bare)],
+        [header % "USER" + user % ("text=" + secret.replace("\n", " "), "?", "?", "?")],
+        [header % "AVC" + 'avc:  denied  { read } for  pid=45 comm="cat" name=%s path=%s tclass=file' % (
+            untrusted(secret), untrusted("/tmp/" + secret))],
+        [header % "AVC" + 'apparmor="DENIED" operation="open" profile=%s name=%s pid=45 comm="cat"' % (
+            untrusted("/opt/" + secret), untrusted("/tmp/" + secret))],
+        [header % "CONFIG_CHANGE" + "auid=0 ses=1 op=remove_rule dir=%s key=%s list=4 res=1" % (
+            untrusted("/srv/" + secret), untrusted(bare[:31]))],
+    ]
+
+
+SECRETS = ["--password=hunter2", "--db-password hunter2", "Authorization: Bearer hunter2", "https://u:hunter2@h/",
+           "hunter2", "it's \"hunter2\"", "BEGIN\nhunter2\nEND", "x=1 token=hunter2"]
+
+
+class UnscreenedRedactor(Redactor):
+    """The reference: redacts every candidate value of an event, with no screening."""
+
+    def _screen(self, texts):
+        return True
+
+
+@pytest.mark.parametrize("patterns", [
+    DEFAULT_REDACT_PATTERNS,
+    [r"\Ahunter2\Z"], [r"^hunter2$"], [r"(?m)^hunter2$"], [r"\bhunter2\b(?!\n)"], [r"(?<=/)hunter2"],
+    [r"(?s)BEGIN.*END"], [r"(?i)HUNTER2"], [r"token=(?P<secret>\w+)"], [r"u:(?P<secret>\w+)@|\Aprog\Z"],
+    list(DEFAULT_REDACT_PATTERNS) + [r"(?<!-)hunter2\Z", r"\Ait'"],
+])
+def test_screening_changes_no_event(patterns):
+    # Every event of the recorded logs, and a secret in every place where free text occurs: the
+    # screened redaction returns exactly what redacting every candidate value returns.
+    events = [parse_event(group, "1.001:5") for secret in SECRETS for group in events_holding(secret)]
+    for name in sorted(n for n in os.listdir(LOGS) if n.endswith(".log")):
+        by_serial = {}
+        for record in map(parse_record, lines_of(name)):
+            by_serial.setdefault(record["serial"], []).append(record)
+        events.extend(by_serial.values())
+    screened, reference = Redactor(patterns), UnscreenedRedactor(patterns)
+    for records in events:
+        copy = json.loads(json.dumps(records))
+        assert event_json(records, screened) == event_json(copy, reference), records
+
+
+@pytest.mark.parametrize("secret", SECRETS)
+def test_a_secret_is_redacted_wherever_free_text_occurs(secret):
+    for lines in events_holding(secret):
+        text = json.dumps(build_event(parse_event(lines, "1.001:5"), Redactor([r"hunter2"])))
+        assert "hunter2" not in text and "hunter2".encode().hex().upper() not in text, lines
