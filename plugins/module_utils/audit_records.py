@@ -538,6 +538,11 @@ class Redactor:
                 _set_argv(record, redacted_argv[key])
 
 
+def module_redactor(patterns, defaults):
+    """The Redactor of a module's `redact` patterns, after the default ones if `redact_defaults`."""
+    return Redactor((list(DEFAULT_REDACT_PATTERNS) if defaults else []) + list(patterns))
+
+
 def _folded(text):
     """ASCII text in lower case, else None (see _SCREEN_WORDS)."""
     return text.lower() if text.isascii() else None

@@ -97,6 +97,12 @@ def command(aureport, report, summary=False, success=None, start=None, end=None,
     return args
 
 
+def redacted(text, redactor):
+    """The report with each of its lines redacted (an audit_records.Redactor): a TTY report shows
+    the keystrokes typed, other reports the names of files, commands and accounts."""
+    return "\n".join(map(redactor.text, text.split("\n")))
+
+
 def _snake(label):
     return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
 

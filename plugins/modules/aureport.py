@@ -17,6 +17,8 @@ description:
   - Where auditd has not written a log yet (a host without kernel audit, such as a container), the
     report has no events, as the M(fleetaudit.auditd.ausearch) search there has none; C(aureport)
     reads an empty input (V(/dev/null)) instead of failing on the missing log.
+  - Each line of the report is redacted on the host (O(redact), O(redact_defaults)), as
+    M(fleetaudit.auditd.ausearch) does in events (a TTY report shows the keystrokes typed).
 author:
   - fleetaudit maintainers (@fleetaudit)
 attributes:
@@ -73,6 +75,8 @@ seealso:
   - name: aureport(8)
     description: The audit report tool.
     link: https://man7.org/linux/man-pages/man8/aureport.8.html
+extends_documentation_fragment:
+  - fleetaudit.auditd.redact
 """
 
 EXAMPLES = r"""
@@ -134,12 +138,17 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs impor
     default_log_set,
     log_file_from_conf,
 )
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import TIME_WORDS, parse_time
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (
+    TIME_WORDS,
+    module_redactor,
+    parse_time,
+)
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.aureport_output import (
     NO_EVENTS,
     REPORTS,
     command,
     parse,
+    redacted,
 )
 
 # The configuration aureport --input-logs reads.
@@ -170,6 +179,8 @@ def main():
             start=dict(type="str"),
             end=dict(type="str"),
             input=dict(type="path"),
+            redact=dict(type="list", elements="str", default=[]),
+            redact_defaults=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
@@ -182,11 +193,13 @@ def main():
         cmd = command(aureport, params["report"], summary=params["summary"], success=params["success"],
                       start=_time(params["start"]), end=_time(params["end"]), input_path=input_path,
                       interpret=params["interpret"])
+        redactor = module_redactor(params["redact"], params["redact_defaults"])
     except (ValueError, LogSetError) as exc:
         module.fail_json(msg=str(exc))
     except OSError as exc:
         module.fail_json(msg="cannot read the audit log set: %s" % exc)
     rc, out, err = module.run_command(cmd, environ_update={"LC_ALL": "C"})
+    out = redacted(out, redactor)
     # aureport exits 1 when nothing matched; that is a report with no rows, not an error.
     if rc != 0 and not (rc == 1 and NO_EVENTS in out):
         module.fail_json(msg="aureport failed (exit %d): %s" % (rc, (err or out).strip()), cmd=cmd, rc=rc)

@@ -20,8 +20,13 @@ description:
     and standard input is never read. Both the RAW and the ENRICHED log formats are understood;
     hex-encoded values (C(proctitle), C(EXECVE) arguments, paths with spaces) are decoded. An event
     whose records a log rotation split between two files is returned once, whole.
-  - Secrets are redacted on the host before anything is returned; events travel to the controller
-    gzip-compressed, and the same-named action plugin expands them and can write them to O(dest).
+  - Secrets are redacted on the host before anything is returned (O(redact), O(redact_defaults)),
+    in every text value of the events (command lines, paths, user messages). A command line is
+    searched argument by argument, and as one text with its arguments joined by spaces, the way
+    C(proctitle) shows it; so C(--db-password (?P<secret>\S+)) hides the argument that follows
+    C(--db-password).
+  - Events travel to the controller gzip-compressed, and the same-named action plugin expands them
+    and can write them to O(dest).
 author:
   - fleetaudit maintainers (@fleetaudit)
 attributes:
@@ -124,23 +129,6 @@ options:
         bound was hit, and an incremental cursor then resumes at the first event not returned.
     type: int
     default: 10000
-  redact:
-    description:
-      - Regular expressions (Python syntax) whose matches are replaced by C([REDACTED]) in every
-        text value (command lines, paths, user messages) before anything leaves the host. When a
-        pattern has a group named C(secret), only that group is replaced.
-      - A command line is searched argument by argument, and as one text with its arguments joined
-        by spaces, the way C(proctitle) shows it. So C(--db-password (?P<secret>\S+)) hides the
-        argument that follows C(--db-password).
-    type: list
-    elements: str
-    default: []
-  redact_defaults:
-    description:
-      - Also apply the built-in patterns for obvious secrets (C(--password=...), C(--token X),
-        C(Bearer ...), credentials in URLs).
-    type: bool
-    default: true
   dest:
     description:
       - Controller directory; the action plugin writes C(<dest>/<inventory_hostname>/<name>.jsonl)
@@ -155,6 +143,8 @@ seealso:
   - name: ausearch(8)
     description: The audit search tool whose options this module follows.
     link: https://man7.org/linux/man-pages/man8/ausearch.8.html
+extends_documentation_fragment:
+  - fleetaudit.auditd.redact
 """
 
 EXAMPLES = r"""
@@ -272,9 +262,8 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs impor
     search,
 )
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (
-    DEFAULT_REDACT_PATTERNS,
     EventFilter,
-    Redactor,
+    module_redactor,
     parse_time,
 )
 
@@ -369,8 +358,7 @@ def main():
             start=start, end=end, success=params["success"], uid=_user_id(params["uid"]),
             auid=_user_id(params["auid"]), pid=params["pid"], exe=params["exe"],
             syscall=_syscalls(module, params["syscall"]))
-        redactor = Redactor((list(DEFAULT_REDACT_PATTERNS) if params["redact_defaults"] else [])
-                            + params["redact"])
+        redactor = module_redactor(params["redact"], params["redact_defaults"])
     except ValueError as exc:
         module.fail_json(msg=str(exc))
 

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.aureport_output import command, parse
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import DEFAULT_REDACT_PATTERNS, Redactor
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.aureport_output import command, parse, redacted
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "aureport")
 
@@ -143,3 +144,13 @@ def test_audit_4_0_reports():
     rows = report("executable-4.0.2.txt")["rows"]
     assert [row["exe"] for row in rows if row["event"] == 140] == ["/tmp/w.nehP/my prog"]
     assert report("summary-4.0.2.txt")["values"]["number_of_authentications"] == 1
+
+
+def test_a_tty_report_is_redacted():
+    # aureport --tty shows the keystrokes that TTY records hold, decoded.
+    with open(os.path.join(FIXTURES, "tty-3.0.9.txt"), encoding="utf-8") as handle:
+        text = handle.read()
+    assert "hunter2" in text
+    text = redacted(text, Redactor(DEFAULT_REDACT_PATTERNS))
+    assert "hunter2" not in text
+    assert parse(text)["rows"][0]["event"] == 16783
