@@ -481,8 +481,8 @@ def events_holding(secret):
             len(hex_arg), hex_arg[:len(hex_arg) // 4 * 2], hex_arg[len(hex_arg) // 4 * 2:])],
         [header % "TTY" + 'tty_pid=1 uid=0 auid=0 ses=1 major=136 minor=0 comm="bash" data=' + untrusted(secret + "\r")],
         [header % "USER_TTY" + user.replace(" exe=", " data=%s exe=" % untrusted(secret)) % ("op=tty", "?", "?", "?")],
-        [header % "USER_CMD" + user % ("cwd=%s cmd=%s" % (untrusted("/" + secret), untrusted("run " + secret)),
-                                        "?", "?", "pts/0")],
+        [header % "USER_CMD" + user % (
+            "cwd=%s cmd=%s" % (untrusted("/" + secret), untrusted("run " + secret)), "?", "?", "pts/0")],
         [header % "USER_LOGIN" + user % ("op=login acct=" + untrusted(secret), bare, bare, bare)],
         [header % "USER" + user % ("text=" + secret.replace("\n", " "), "?", "?", "?")],
         [header % "AVC" + 'avc:  denied  { read } for  pid=45 comm="cat" name=%s path=%s tclass=file' % (
