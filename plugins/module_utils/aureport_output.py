@@ -129,9 +129,9 @@ def _row(pattern, columns, line):
 
 
 def parse(text):
-    """aureport output -> dict(title, columns, rows, values). Detailed reports give one row per
-    `N.` line; summary reports (--summary) one row per `total value` line; the general summary
-    gives `values` ({"number_of_logins": 3, ...})."""
+    """aureport output -> dict(title, columns, rows, values, and count for reports of rows).
+    Detailed reports give one row per `N.` line; summary reports (--summary) one row per
+    `total value` line; the general summary gives `values` ({"number_of_logins": 3, ...})."""
     report = {"title": None, "columns": [], "rows": [], "values": {}}
     lines = [line.rstrip() for line in text.splitlines()]
     body = []
@@ -159,4 +159,7 @@ def parse(text):
             label, _sep, value = line.partition(":")
             value = value.strip()
             report["values"][_snake(label)] = int(value) if _NUMBER.match(value) else value
+    if report["columns"]:
+        # As in ausearch's result: a report with no events is a success with count 0.
+        report["count"] = len(report["rows"])
     return report

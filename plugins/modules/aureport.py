@@ -113,6 +113,11 @@ rows:
   type: list
   elements: dict
   sample: [{total: 366, key: docker-daemon}]
+count:
+  description: The number of rows; V(0) when no event matched, which is not an error.
+  returned: success, for every report but the general summary (which has RV(values) instead)
+  type: int
+  sample: 1
 values:
   description: The general summary's lines, keyed by their label in snake case.
   returned: success
