@@ -118,6 +118,16 @@ def default_log_set(log_file):
     return [LogFile(path) for path in paths]
 
 
+def configured_log_set(auditd_conf):
+    """The log set (see default_log_set) of the `log_file` that the auditd.conf at this path names."""
+    try:
+        with open(auditd_conf) as handle:
+            conf = handle.read()
+    except OSError as exc:
+        raise LogSetError("cannot read %s: %s" % (auditd_conf, exc.strerror))
+    return default_log_set(log_file_from_conf(conf))
+
+
 def load_cursor(path):
     if not path or not os.path.exists(path):
         return None
@@ -252,6 +262,11 @@ class RawEvent:
         if _is_last_record(line):
             self.complete = True
 
+    @property
+    def last_offset(self):
+        """Where its last record found so far starts."""
+        return max(self.lines)[0]
+
     def records(self):
         self.lines.sort()
         return parse_event([line.decode("utf-8", "backslashreplace") for _offset, line in self.lines],
@@ -285,14 +300,10 @@ def _gather_after(window, marker, pos, event):
     while not event.complete and pos < limit:
         block = window.read(pos, min(limit, pos + size))
         resume = block.rfind(b"\n") + 1  # a line cut by the block's end is read again
-        at = block.find(marker, 0, resume)
-        while at >= 0:
-            line_start = block.rfind(b"\n", 0, at) + 1
-            line_end = block.find(b"\n", at)
-            event.add(pos + line_start, block[line_start:line_end])
+        for line_start, line in _lines_holding(block, marker, resume):
+            event.add(pos + line_start, line)
             if event.complete:
                 return
-            at = block.find(marker, line_end, resume)
         if resume:
             pos += resume
             size = GATHER_BLOCK
@@ -402,14 +413,18 @@ class _RotationSeam:
 
     def records(self, token):
         """(offset in text(), line) of each record of the event `token` found here."""
-        text = self.text()
-        marker = b"(" + token + b")"
-        at = text.find(marker)
-        while at >= 0:
-            line_start = text.rfind(b"\n", 0, at) + 1
-            line_end = text.find(b"\n", at)
-            yield line_start, text[line_start:line_end]
-            at = text.find(marker, line_end)
+        return _lines_holding(self.text(), b"(" + token + b")")
+
+
+def _lines_holding(data, marker, end=None):
+    """(offset, line) of each line of data[:end] (whole lines) that holds marker, in order."""
+    end = len(data) if end is None else end
+    at = data.find(marker, 0, end)
+    while at >= 0:
+        line_start = data.rfind(b"\n", 0, at) + 1
+        line_end = data.find(b"\n", at)
+        yield line_start, data[line_start:line_end]
+        at = data.find(marker, line_end, end)
 
 
 def needles_for(event_filter):
@@ -570,14 +585,14 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                     before = len(previous_tail.text())
                     for at, line in previous_tail.records(raw.token):
                         raw.add(at - before, line)
-                if next_head is not None and not raw.complete and max(raw.lines)[0] >= end - GATHER_BEFORE:
+                if next_head is not None and not raw.complete and raw.last_offset >= end - GATHER_BEFORE:
                     for at, line in next_head.records(raw.token):
                         raw.add(end + at, line)
                         taken[raw.token] = at
                 token = raw.token.decode()
                 if token in seen_before:
                     met.add(token)
-                    returned.append((max(raw.lines)[0], token))
+                    returned.append((raw.last_offset, token))
                     continue
                 try:
                     records = raw.records()
@@ -587,7 +602,7 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                 stamp = [first["sec"], first["ms"], first["serial"]]
                 if lost and _returned_before(stamp, cursor):
                     # In the seen list if the cursor stays before it: the next run has no time rule.
-                    returned.append((max(raw.lines)[0], token))
+                    returned.append((raw.last_offset, token))
                     continue
                 when = first["sec"] + first["ms"] / 1000.0
                 # Young and incomplete, it may still be growing (in a rotated file too: the rest of an
@@ -606,12 +621,12 @@ def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
                     # but for those that the earlier runs returned (told by time and serial).
                     for other in unfinished.values():
                         if lost and _returned_before(_stamp(other.token), cursor):
-                            returned.append((max(other.lines)[0], other.token.decode()))
+                            returned.append((other.last_offset, other.token.decode()))
                         else:
                             left, waiting = _earliest(left, other.offset), _earliest(waiting, _stamp(other.token))
                     break
                 result.add(*event_json(records, redactor))
-                returned.append((max(raw.lines)[0], token))
+                returned.append((raw.last_offset, token))
                 if last is None or stamp > last:
                     last = stamp
             if held:

@@ -457,9 +457,9 @@ class Redactor:
                                     for p in patterns if p in _SCREEN_WORDS]
         except re.error as exc:
             raise ValueError("bad redact pattern: %s" % exc)
-        # A user's pattern may hold any of them: it screens each value on its own, as it redacts.
-        self._value_screens = [compiled for p, compiled in zip(patterns, self.patterns) if p not in _SCREEN_WORDS]
         self._patterns_and_words = [(compiled, _SCREEN_WORDS.get(p)) for p, compiled in zip(patterns, self.patterns)]
+        # A user's pattern may hold any of them: it screens each value on its own, as it redacts.
+        self._value_screens = [pattern for pattern, words in self._patterns_and_words if words is None]
 
     def _screen(self, texts):
         """Whether one of the patterns matches one of the texts; a default pattern is not searched
@@ -627,9 +627,8 @@ class EventFilter:
                    if getattr(self, name) is not None)
 
     def _field_matches(self, records, name):
+        """Whether a record holds the value wanted for the criterion `name` (one that was given)."""
         wanted = getattr(self, name)
-        if wanted is None:
-            return True
         for record in records:
             fields = record["fields"]
             if name == "success":

@@ -138,11 +138,7 @@ cmd:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import (
-    LogSetError,
-    default_log_set,
-    log_file_from_conf,
-)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import LogSetError, configured_log_set
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (
     TIME_WORDS,
     module_redactor,
@@ -168,12 +164,6 @@ def _time(value):
     return word if word in TIME_WORDS else parse_time(value)
 
 
-def _no_log_written():
-    """Whether the log set that auditd.conf names is empty: auditd has written nothing yet."""
-    with open(AUDITD_CONF) as handle:
-        return not default_log_set(log_file_from_conf(handle.read()))
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -194,7 +184,8 @@ def main():
         module.fail_json(msg="audit log path %s does not exist" % params["input"])
     aureport = module.get_bin_path("aureport", required=True)
     try:
-        input_path = params["input"] or (os.devnull if _no_log_written() else None)
+        # Where auditd has written no log yet, aureport reads an empty input instead of failing.
+        input_path = params["input"] or (None if configured_log_set(AUDITD_CONF) else os.devnull)
         cmd = command(aureport, params["report"], summary=params["summary"], success=params["success"],
                       start=_time(params["start"]), end=_time(params["end"]), input_path=input_path,
                       interpret=params["interpret"])

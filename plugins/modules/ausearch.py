@@ -254,9 +254,8 @@ import pwd
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import (
     LogSetError,
-    default_log_set,
+    configured_log_set,
     load_cursor,
-    log_file_from_conf,
     log_set,
     save_cursor,
     search,
@@ -308,14 +307,7 @@ def _syscalls(module, names):
 
 
 def _log_files(params):
-    if params["input"]:
-        return log_set(params["input"])
-    try:
-        with open(params["auditd_conf"]) as handle:
-            conf = handle.read()
-    except OSError as exc:
-        raise LogSetError("cannot read %s: %s" % (params["auditd_conf"], exc.strerror))
-    return default_log_set(log_file_from_conf(conf))
+    return log_set(params["input"]) if params["input"] else configured_log_set(params["auditd_conf"])
 
 
 def main():
