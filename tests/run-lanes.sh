@@ -5,13 +5,18 @@ set -uo pipefail
 # shellcheck source=scripts/env.sh
 . "$(dirname "$0")/../scripts/env.sh"
 
+# Lanes that use the machine's kernel audit, Docker engine or VM ports run one at a time per
+# machine, even from several checkouts: a second run of the same lane waits for the first.
+LANE_LOCK_DIR=/run/lock/fleetaudit
+mkdir -p "$LANE_LOCK_DIR"
+
 summary=()
 for lane in "$@"; do
   script="$REPO_ROOT/tests/lanes/$lane.sh"
   [ -x "$script" ] || die "no such lane: $lane"
   log "lane $lane: starting"
   start=$(date +%s)
-  "$script"
+  flock "$LANE_LOCK_DIR/lane-$lane.lock" "$script"
   rc=$?
   secs=$(( $(date +%s) - start ))
   if [ $rc -ne 0 ]; then
