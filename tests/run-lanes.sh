@@ -16,7 +16,8 @@ for lane in "$@"; do
   [ -x "$script" ] || die "no such lane: $lane"
   log "lane $lane: starting"
   start=$(date +%s)
-  flock "$LANE_LOCK_DIR/lane-$lane.lock" "$script"
+  # -o: a daemon a lane starts (auditd, dockerd) must not inherit the lock and hold it forever.
+  flock -o "$LANE_LOCK_DIR/lane-$lane.lock" "$script"
   rc=$?
   secs=$(( $(date +%s) - start ))
   if [ $rc -ne 0 ]; then
