@@ -139,8 +139,8 @@ def _shadow_entry(line, rule, first_line, first_rule):
 
 def format_shadowed(entries, limit=5):
     """``FILE:LINE: RULE (shadowed by FILE:LINE: RULE)`` for the first entries, and how many more."""
-    text = "; ".join("%s:%d: %s (shadowed by %s: %s)" % (entry["file"], entry["line"], entry["rule"],
-                                                        entry["shadowed_by"], entry["shadowing_rule"])
+    text = "; ".join("%s:%d: %s (shadowed by %s: %s)"
+                     % (entry["file"], entry["line"], entry["rule"], entry["shadowed_by"], entry["shadowing_rule"])
                      for entry in entries[:limit])
     if len(entries) > limit:
         text += "; and %d more" % (len(entries) - limit)

@@ -89,10 +89,10 @@ options:
       - What to do with a rule that an earlier file already has, in the same canonical form (the
         kernel refuses the second copy, "Rule exists", and C(auditctl -R) stops there).
       - V(fail) makes every copy a validation error that names the first one.
-      - V(merge) loads the rule once: each later copy in a file of O(files) or O(host_files) is written
+      - "V(merge) loads the rule once: each later copy in a file of O(files) or O(host_files) is written
         commented out (a line C(# merged by fleetaudit.auditd) that names the copy that stays as
         C(FILE:LINE) and keeps the rule) and listed in RV(merged_rules). This is how bundles combine
-        with the example sets the audit package ships, which repeat the same rules.
+        with the example sets the audit package ships, which repeat the same rules."
       - Two copies in one file stay an error either way (that file contradicts itself, and a second
         copy is most likely a typo for another path or key), as does a copy in a file of O(rules_dir)
         that this task does not write (the module does not rewrite files it was not given).

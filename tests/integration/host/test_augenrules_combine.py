@@ -93,3 +93,21 @@ def test_the_kernel_records_only_the_first_of_two_watches_and_the_second_is_repo
     with open(str(watched), "a") as handle:
         handle.write("y\n")
     wait_for_events(second, 1)
+
+
+def test_a_syscall_rule_behind_a_broader_one_never_records(tmp_path):
+    """As in the package's 42-injection set: `-S ptrace` before `-S ptrace -F a0=0x4`."""
+    first, second = ("fa-shadow-%s-%s" % (which, uuid.uuid4().hex[:8]) for which in ("broad", "narrow"))
+    rules = ("-a always,exit -F arch=b64 -S umask -F key={0}\n"
+             "-a always,exit -F arch=b64 -S umask -F a0=0x12 -F key={1}\n").format(first, second)
+    result = run_module("augenrules", {"files": dict(BASE, **{"50-shadow.rules": rules}), "purge": True})
+    assert not result.get("failed"), result.get("msg")
+    assert [(entry["line"], entry["shadowed_by"]) for entry in result["shadowed_rules"]] == [(2, "50-shadow.rules:1")]
+    previous = os.umask(0o22)  # a0 = 0x12
+    os.umask(previous)
+    wait_for_events(first, 2)
+    assert _logged_count(second) == 0
+    # Without the broad rule, the narrow one records.
+    auditctl("-d", "always,exit", "-F", "arch=b64", "-S", "umask", "-F", "key=" + first)
+    os.umask(os.umask(0o22))
+    wait_for_events(second, 1)

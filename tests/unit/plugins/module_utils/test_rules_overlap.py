@@ -88,7 +88,7 @@ def test_readme_watch_on_hosts_after_stig_is_shadowed_and_says_which_key_wins():
 
 def test_stig_time_rules_after_the_bundle_are_shadowed():
     assert shadows([("30-fleetaudit-time_change.rules", BUNDLE_TIME.replace("-w /etc/localtime -p wa -k time-change\n", "")),
-                    ("30-stig.rules", STIG.split("-w /etc/localtime")[0])]) == [
+                    ("30-stig.rules", STIG.split("-w /etc/localtime", maxsplit=1)[0])]) == [
         ("30-stig.rules", 1, "30-fleetaudit-time_change.rules:3"),
         ("30-stig.rules", 2, "30-fleetaudit-time_change.rules:2"),
         ("30-stig.rules", 3, "30-fleetaudit-time_change.rules:2")]
