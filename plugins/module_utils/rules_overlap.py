@@ -20,6 +20,7 @@ that the later rule lacks.
 
 from __future__ import annotations
 
+import itertools
 import os
 
 MERGE_MARK = "# merged by fleetaudit.auditd: same rule as %s: %s"
@@ -101,21 +102,41 @@ def _kernel_order(parsed):
         [item for item in rules if item[1].command != "-A"]
 
 
+# Conditions beyond which looking up every subset costs more than reading the whole list.
+_MAX_INDEXED_FIELDS = 10
+
+
+def _subsets(fields):
+    items = list(fields)
+    return [frozenset(combination) for size in range(len(items) + 1)
+            for combination in itertools.combinations(items, size)]
+
+
 def shadowed_rules(parsed, isdir=os.path.isdir):
     """Rules that can never match because an earlier rule of their list always matches first.
 
     `parsed` is ``[(line, AuditRule), ...]`` in compiled order (`validate_lines`). Returns one
     ``{file, line, rule, shadowed_by, shadowing_rule, reason}`` per such rule, in compiled order.
     """
-    seen = []
+    # An earlier rule can cover a later one only with a subset of its conditions: rules are looked
+    # up by list and conditions, so that a large rule set is not compared pair by pair.
+    by_conditions = {}
+    by_chain = {}
     found = {}
-    for line, rule in _kernel_order(parsed):
+    for position, (line, rule) in enumerate(_kernel_order(parsed)):
         conditions = _Conditions(rule, isdir)
-        for first_line, first_rule, first_conditions in seen:
-            if first_conditions.covers(conditions):
-                found[id(line)] = _shadow_entry(line, rule, first_line, first_rule)
-                break
-        seen.append((line, rule, conditions))
+        if len(conditions.fields) > _MAX_INDEXED_FIELDS:
+            candidates = by_chain.get(conditions.chain, [])
+        else:
+            candidates = [entry for subset in _subsets(conditions.fields)
+                          for entry in by_conditions.get((conditions.chain, subset), ())]
+        covering = [entry for entry in candidates if entry[3].covers(conditions)]
+        if covering:
+            _position, first_line, first_rule, _conditions = min(covering, key=lambda entry: entry[0])
+            found[id(line)] = _shadow_entry(line, rule, first_line, first_rule)
+        entry = (position, line, rule, conditions)
+        by_conditions.setdefault((conditions.chain, conditions.fields), []).append(entry)
+        by_chain.setdefault(conditions.chain, []).append(entry)
     return [found[id(line)] for line, _rule in parsed if id(line) in found]
 
 

@@ -506,3 +506,12 @@ def test_skipped_rules_in_every_rendering_per_host_and_source():
     assert '<tr class="skipped" data-host="stig" data-source="30-stig">' in page and "s-pass\">allowed" in page
     assert '<td class="status s-warn" data-check="required_rules"' in page
     assert "No rule of the policy was skipped" in fr.render_html(fr.build_report({"a": healthy()}))
+
+
+def test_a_host_without_kernel_audit_still_lists_its_skipped_rules():
+    container = skipping("/usr/bin/dockerd")
+    container["disk_check"] = {"kernel_available": False, "kernel_unavailable_reason": "Operation not permitted"}
+    result = verdict(container)
+    assert result["status"] == fr.NO_KERNEL_AUDIT
+    assert [entry["path"] for entry in result["checks"]["required_rules"]["evidence"]["skipped"]] == ["/usr/bin/dockerd"]
+    assert 'data-host="c1" data-source="docker"' in fr.render_html(fr.build_report({"c1": container}))
