@@ -22,7 +22,8 @@ ARGUMENT_SPEC = {
     "results": {"type": "dict", "required": True},
     # The policy's options, types and defaults are the report writer's own.
     "policy": {"type": "dict", "default": {}, "options": {
-        name: {"type": type(default).__name__, "default": default}
+        name: dict({"type": type(default).__name__, "default": default},
+                   **({"choices": list(fleet_report.POLICY_CHOICES[name])} if name in fleet_report.POLICY_CHOICES else {}))
         for name, default in fleet_report.DEFAULT_POLICY.items()}},
     "report_dir": {"type": "path", "default": "audit-reports"},
     "keep": {"type": "int", "default": 0},
@@ -48,9 +49,13 @@ class ActionModule(ActionBase):
 
         now = datetime.datetime.now(datetime.timezone.utc)
         run_id = now.strftime("%Y%m%dT%H%M%SZ")
-        report = fleet_report.build_report(args["results"], args["policy"],
-                                           generated=now.isoformat(timespec="seconds"), run_id=run_id, gather=gather,
-                                           gather_file=gather_file)
+        try:
+            report = fleet_report.build_report(args["results"], args["policy"],
+                                               generated=now.isoformat(timespec="seconds"), run_id=run_id,
+                                               gather=gather, gather_file=gather_file)
+        except ValueError as exc:
+            # A host's own policy setting out of range.
+            raise AnsibleActionFail(str(exc)) from exc
         files = {
             "fleet.json": fleet_report.render_json(report),
             "fleet.html": fleet_report.render_html(report),

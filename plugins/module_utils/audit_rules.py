@@ -709,7 +709,8 @@ def validate_lines(lines, tables, check_paths=True):
     Returns ``(parsed, errors)``: ``[(line, AuditRule), ...]`` for the lines that parse, and one
     ``{file, line, rule, reason}`` per refused line, every one of them (not only the first).
     Besides what `parse_rule` refuses: watched paths auditctl cannot resolve on this host, and a
-    rule equal to one already loaded by the same file (the kernel answers "Rule exists").
+    rule equal to one loaded before it (the kernel answers "Rule exists"), whose error also has
+    ``kept_at``, the ``FILE:LINE`` of the first copy.
     """
     parsed = []
     errors = []
@@ -741,7 +742,8 @@ def validate_lines(lines, tables, check_paths=True):
             first = seen.get(rule.identity)
             if first is not None:
                 errors.append({"file": line.source, "line": line.line, "rule": line.text,
-                               "reason": "duplicate of %s:%d (the kernel refuses a rule that exists)" % first})
+                               "reason": "duplicate of %s:%d (the kernel refuses a rule that exists)" % first,
+                               "kept_at": "%s:%d" % first})
                 continue
             seen[rule.identity] = (line.source, line.line)
         parsed.append((line, rule))

@@ -11,6 +11,7 @@ host (module results, free space) into one verdict per check; `build_report` ass
 
 from __future__ import annotations
 
+import fnmatch
 import html
 import json
 import os
@@ -21,6 +22,7 @@ import xml.etree.ElementTree as ET
 
 # Check results.
 PASS = "pass"
+WARN = "warn"  # passes, with something a person should see (rules skipped that the policy does not allow)
 FAIL = "fail"
 UNKNOWN = "unknown"  # could not be decided on this host (no kernel audit)
 ERROR = "error"  # the host was reached but a read failed or it was unreachable
@@ -55,7 +57,11 @@ DEFAULT_POLICY = {
     "max_lost_events": 0,
     "backlog_threshold_percent": 80,
     "space_left_margin_percent": 50,
+    "allowed_skips": [],
+    "unallowed_skips": WARN,
 }
+# Policy settings that take one of a few values.
+POLICY_CHOICES = {"unallowed_skips": (WARN, FAIL)}
 
 _MB = 1024 * 1024
 
@@ -146,19 +152,65 @@ def _check_rules_drift(disk_check):
     return _verdict(PASS, "%s rule(s) loaded, no drift" % evidence["loaded_rules"], evidence)
 
 
-def _check_required_rules(policy_check):
+def skip_allowed(skipped, source, allowed):
+    """Whether the policy's `allowed` entries accept a skipped rule: an entry starting with ``/`` is a
+    glob of the skipped path, any other a glob of the rule's source (bundle or example set name, or
+    ``auditd_rules``) or of its file name, with or without ``.rules``."""
+    path = skipped.get("path") or ""
+    names = [source, skipped.get("file") or ""]
+    names.append(re.sub(r"\.rules$", "", names[1]))
+    for entry in allowed:
+        entry = str(entry)
+        if entry.startswith("/"):
+            if fnmatch.fnmatchcase(path, entry) or fnmatch.fnmatchcase(path.rstrip("/"), entry.rstrip("/")):
+                return True
+        elif any(name and fnmatch.fnmatchcase(name, entry) for name in names):
+            return True
+    return False
+
+
+def skipped_rules(policy_check, sources, allowed):
+    """The policy's rules left out on this host because their paths do not exist, each with its
+    `source` (bundle, example set or ``auditd_rules``, from `sources`, file name to source) and
+    whether the policy `allowed` it."""
+    result = []
+    for entry in policy_check.get("skipped_rules") or []:
+        source = (sources or {}).get(entry.get("file")) or entry.get("file")
+        result.append({"file": entry.get("file"), "source": source, "line": entry.get("line"),
+                       "rule": entry.get("rule"), "path": entry.get("path"),
+                       "allowed": skip_allowed(entry, source, allowed)})
+    return result
+
+
+def _count_by_source(skipped):
+    counts = {}
+    for entry in skipped:
+        counts[entry["source"]] = counts.get(entry["source"], 0) + 1
+    return ", ".join("%s %d" % item for item in sorted(counts.items()))
+
+
+def _check_required_rules(policy_check, policy, sources):
     drift = _drift_evidence(policy_check)
     # `enabled` is the kernel_audit check's business.
     settings = {name: value for name, value in drift["settings"].items() if name != "enabled"}
+    skipped = skipped_rules(policy_check, sources, policy["allowed_skips"])
     evidence = {"missing": drift["missing"], "settings": settings,
-                "files_differ": bool(policy_check.get("rules_changed"))}
+                "files_differ": bool(policy_check.get("rules_changed")), "skipped": skipped}
     problems = []
     if drift["missing"]:
         problems.append("%d required rule(s) not loaded" % len(drift["missing"]))
     if settings:
         problems.append("kernel settings differ from the policy: %s" % ", ".join(sorted(settings)))
+    not_allowed = [entry for entry in skipped if not entry["allowed"]]
+    if not_allowed:
+        problems.append("%d rule(s) not loaded because their paths do not exist here (%s), "
+                        "not among the allowed skips" % (len(not_allowed), _count_by_source(not_allowed)))
+    status = FAIL if drift["missing"] or settings else (policy["unallowed_skips"] if not_allowed else PASS)
     if problems:
-        return _verdict(FAIL, "; ".join(problems), evidence)
+        return _verdict(status, "; ".join(problems), evidence)
+    if skipped:
+        return _verdict(PASS, "all required rules are loaded, %d skipped as the policy allows (%s)"
+                        % (len(skipped), _count_by_source(skipped)), evidence)
     return _verdict(PASS, "all required rules are loaded", evidence)
 
 
@@ -260,12 +312,16 @@ def evaluate_host(observed, policy=None):
     `observed` keys: `unreachable` (bool) and `msg`; `errors` ({step: message} for reads that
     failed); `info` (auditd_info result); `disk_check` (augenrules `state: checked` on the rules on
     disk); `policy_check` (the same with the policy's rule files); `df` (the result of `df -P -k` on
-    the log directory);
+    the log directory); `rule_sources` ({rule file name: the bundle, example set or ``auditd_rules``
+    it renders}, to name where skipped rules come from);
     `policy` (this host's own policy settings, over the fleet-wide `policy`).
     Returns `{"status": <host status>, "checks": {check id: {status, message, evidence}}}`.
     """
     policy = dict(DEFAULT_POLICY, **(policy or {}))
     policy.update((observed or {}).get("policy") or {})
+    for name, choices in POLICY_CHOICES.items():
+        if policy[name] not in choices:
+            raise ValueError("policy %s must be one of %s, not %r" % (name, ", ".join(choices), policy[name]))
     if observed is None:
         return {"status": HOST_ERROR, "checks": _all_checks(ERROR, "no result: the host failed before the checks ran")}
     if observed.get("unreachable"):
@@ -293,6 +349,9 @@ def evaluate_host(observed, policy=None):
         reason = (disk_check.get("kernel_unavailable_reason") or info.get("kernel_unavailable_reason")
                   or "unknown reason")
         checks.update({check_id: _kernel_unknown(reason) for check_id in KERNEL_CHECKS})
+        # Nothing is loaded here, but the files still leave these rules out.
+        checks["required_rules"]["evidence"]["skipped"] = skipped_rules(
+            observed.get("policy_check") or {}, observed.get("rule_sources"), policy["allowed_skips"])
         # auditd cannot run without kernel audit (it exits at start in a container): not its fault.
         service = info.get("service") or {}
         if not service.get("running") and _starts_at_boot(service.get("enabled")) is not False:
@@ -302,7 +361,8 @@ def evaluate_host(observed, policy=None):
         checks.update({
             "kernel_audit": _check_kernel_audit(disk_check, policy),
             "rules_drift": _check_rules_drift(disk_check),
-            "required_rules": _check_required_rules(observed.get("policy_check") or {}),
+            "required_rules": _check_required_rules(observed.get("policy_check") or {}, policy,
+                                                    observed.get("rule_sources")),
             "events_lost": _check_events_lost(info, policy),
         })
     statuses = {verdict["status"] for verdict in checks.values()}
@@ -355,6 +415,16 @@ def failing_checks(report):
     return result
 
 
+def warning_checks(report):
+    """`{host: [check id, ...]}` of the checks that passed with a warning."""
+    result = {}
+    for host in report["hosts"]:
+        warned = [check_id for check_id, verdict in host["checks"].items() if verdict["status"] == WARN]
+        if warned:
+            result[host["host"]] = warned
+    return result
+
+
 def summary_counts(report):
     """`N host(s): a compliant, b noncompliant, ...` (statuses with no host left out)."""
     summary = report["summary"]
@@ -369,7 +439,9 @@ def summary_line(report):
     problems = ["%s (%s)" % (host["host"], "unreachable" if host["status"] == UNREACHABLE
                              else ", ".join(failing[host["host"]]))
                 for host in report["hosts"] if host["host"] in failing]
-    return "; ".join([summary_counts(report)] + problems)
+    warnings = ["%s (warning: %s)" % (host, ", ".join(check_ids))
+                for host, check_ids in sorted(warning_checks(report).items())]
+    return "; ".join([summary_counts(report)] + problems + warnings)
 
 
 def render_json(report):
@@ -388,6 +460,10 @@ def render_junit(report):
             suite_counts["tests"] += 1
             tag = {FAIL: ("failure", "failures"), ERROR: ("error", "errors"),
                    UNKNOWN: ("skipped", "skipped")}.get(verdict["status"])
+            if verdict["status"] == WARN:
+                # JUnit has no warnings: the case passes and says why in its output.
+                ET.SubElement(case, "system-out").text = "warning: %s\n%s" % (
+                    verdict["message"], json.dumps(verdict["evidence"], indent=2, sort_keys=True))
             if tag:
                 element = ET.SubElement(case, tag[0], message=verdict["message"])
                 suite_counts[tag[1]] += 1
@@ -402,7 +478,7 @@ def render_junit(report):
 
 
 # Colours: status cells and host verdicts share them; chart bars cycle through PALETTE by key.
-_COLOURS = {PASS: "#2e7d32", COMPLIANT: "#2e7d32", FAIL: "#c62828", NONCOMPLIANT: "#c62828",
+_COLOURS = {PASS: "#2e7d32", COMPLIANT: "#2e7d32", WARN: "#ef6c00", FAIL: "#c62828", NONCOMPLIANT: "#c62828",
             ERROR: "#6a1b9a", HOST_ERROR: "#6a1b9a", UNREACHABLE: "#6a1b9a",
             UNKNOWN: "#f9a825", NO_KERNEL_AUDIT: "#f9a825"}
 _PALETTE = ("#1565c0", "#ef6c00", "#00838f", "#ad1457", "#558b2f", "#4527a0", "#6d4c41", "#00695c")
@@ -507,6 +583,28 @@ def _findings(report):
     return "\n".join(sections) or "<p>No findings: every host is compliant.</p>"
 
 
+def _skipped_table(report):
+    """Per host and per source (bundle, example set, auditd_rules): the rules left out because their
+    paths do not exist on the host, and whether the policy allows it."""
+    rows = []
+    for host in report["hosts"]:
+        by_source = {}
+        for entry in host["checks"]["required_rules"]["evidence"].get("skipped") or []:
+            by_source.setdefault((entry["source"], entry["file"]), []).append(entry)
+        for (source, file_name), entries in sorted(by_source.items()):
+            allowed = all(entry["allowed"] for entry in entries)
+            rows.append('<tr class="skipped" data-host="%s" data-source="%s"><td class="host">%s</td><td>%s</td>'
+                        '<td>%s</td><td>%d</td><td class="status s-%s">%s</td><td class="host">%s</td></tr>'
+                        % (_e(host["host"]), _e(source), _e(host["host"]), _e(source), _e(file_name), len(entries),
+                           PASS if allowed else WARN, "allowed" if allowed else "not allowed",
+                           _e(", ".join(entry["path"] for entry in entries))))
+    if not rows:
+        return '<p class="no-skips">No rule of the policy was skipped on any host.</p>'
+    return ('<table class="checks" id="skipped"><thead><tr><th class="host">host</th><th>source</th><th>file</th>'
+            '<th>rules</th><th>policy</th><th class="host">paths that do not exist</th></tr></thead>'
+            "<tbody>%s</tbody></table>" % "\n".join(rows))
+
+
 def render_html(report):
     """One self-contained page: summary, host-by-check table, events chart, failure evidence."""
     ok = not failing_checks(report)
@@ -524,6 +622,8 @@ def render_html(report):
         "<h2>Events by key and host</h2>",
         events_chart_svg(report.get("events") or {}),
         '<p class="source">%s</p>' % ("From %s" % _e(report["events_source"]) if report.get("events_source") else ""),
+        "<h2>Rules skipped because their paths do not exist</h2>",
+        _skipped_table(report),
         '<h2>Findings</h2><div id="findings">',
         _findings(report),
         "</div></body></html>",

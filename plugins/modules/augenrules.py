@@ -84,6 +84,23 @@ options:
     type: str
     choices: [fail, skip]
     default: fail
+  duplicates:
+    description:
+      - What to do with a rule that an earlier file already has, in the same canonical form (the
+        kernel refuses the second copy, "Rule exists", and C(auditctl -R) stops there).
+      - V(fail) makes every copy a validation error that names the first one.
+      - "V(merge) loads the rule once: each later copy in a file of O(files) or O(host_files) is written
+        commented out (a line C(# merged by fleetaudit.auditd) that names the copy that stays as
+        C(FILE:LINE) and keeps the rule) and listed in RV(merged_rules). This is how bundles combine
+        with the example sets the audit package ships, which repeat the same rules."
+      - Two copies in one file stay an error either way (that file contradicts itself, and a second
+        copy is most likely a typo for another path or key), as does a copy in a file of O(rules_dir)
+        that this task does not write (the module does not rewrite files it was not given).
+      - The default is V(fail) because the module writes the files it is given as they are unless told
+        otherwise, as with O(missing_paths); the P(fleetaudit.auditd.auditd#role) role merges by default.
+    type: str
+    choices: [fail, merge]
+    default: fail
   on_immutable:
     description:
       - When the kernel is immutable and its rules differ from the compiled file, V(report) returns
@@ -120,6 +137,7 @@ EXAMPLES = r"""
     host_files:
       30-stig.rules: /usr/share/doc/auditd/examples/rules/30-stig.rules
     missing_paths: skip
+    duplicates: merge
     purge: true
 
 - name: Report drift between the compiled rules and the kernel, change nothing
@@ -205,8 +223,35 @@ skipped_rules:
   sample: [{file: 30-stig.rules, line: 63, path: /etc/NetworkManager/,
             rule: "-a always,exit -F dir=/etc/NetworkManager/ -F perm=wa -F key=system-locale",
             reason: /etc/NetworkManager/ does not exist}]
+merged_rules:
+  description:
+    - Later copies of a rule written commented out because of O(duplicates=merge), each with
+      C(kept_at), the C(FILE:LINE) of the copy that is loaded.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{file: 30-stig.rules, line: 51, rule: "-w /etc/localtime -p wa -k time-change",
+            kept_at: "30-fleetaudit-time_change.rules:4"}]
+shadowed_rules:
+  description:
+    - Rules that can never match, because an earlier rule of the same kernel filter list matches every
+      event they would (the kernel stops at the first matching rule, so their key is never recorded).
+      Each names the rule that wins as C(shadowed_by) (C(FILE:LINE)) and C(shadowing_rule), and says
+      why in C(reason). They are loaded, and reported with a warning; this is not an error.
+    - Found for watches of the same file (C(-w), C(-F path=)), directory watches (C(-w DIR), C(-F dir=))
+      of the same directory or of one below, and syscall rules on the exit list whose syscalls and
+      conditions an earlier rule covers. Rules of other lists are not examined.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{file: 70-fleetaudit-local.rules, line: 2, rule: "-w /etc/hosts -p wa -k hosts",
+            shadowed_by: "30-stig.rules:86", shadowing_rule: "-w /etc/hosts -p wa -k system-locale",
+            reason: "never matches: the kernel stops at the first matching rule, and 30-stig.rules:86 matches
+              every event this rule would; its events are recorded with key system-locale, never with key hosts"}]
 errors:
-  description: Every rule refused by validation, with C(file), C(line), C(rule) and C(reason).
+  description:
+    - Every rule refused by validation, with C(file), C(line), C(rule) and C(reason); a copy of an
+      earlier rule also has C(kept_at), the C(FILE:LINE) of the first copy.
   returned: on validation failure
   type: list
   elements: dict
@@ -243,6 +288,11 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile im
     awk_whitespace_matters,
     compile_rules,
     rules_file_names,
+)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_overlap import (
+    format_shadowed,
+    merge_duplicates,
+    shadowed_rules,
 )
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_drift import (
     expected_state,
@@ -550,6 +600,7 @@ def main():
             host_files=dict(type="dict", default={}),
             purge=dict(type="bool", default=False),
             missing_paths=dict(type="str", default="fail", choices=["fail", "skip"]),
+            duplicates=dict(type="str", default="fail", choices=["fail", "merge"]),
             on_immutable=dict(type="str", default="report", choices=["report", "fail"]),
             validate=dict(type="bool", default=True),
         ),
@@ -565,11 +616,10 @@ def main():
     contents = desired_contents(module)
     skipped = []
     for name in sorted(contents):
-        text = contents[name]
         if params["missing_paths"] == "skip":
-            text, skipped_here = skip_missing_paths(name, text, host.tables)
+            contents[name], skipped_here = skip_missing_paths(name, contents[name], host.tables)
             skipped.extend(skipped_here)
-        directory.desired[name] = _encode(text)
+        directory.desired[name] = _encode(contents[name])
     directory.managed = tuple(contents)
     if params["purge"]:
         for name in list(directory.desired):
@@ -577,16 +627,33 @@ def main():
                 del directory.desired[name]
 
     texts = directory.texts()
-    compiled, origins = compile_rules(texts, params["rules_dir"], host.flavour(texts))
+    flavour = host.flavour(texts)
+    compiled, origins = compile_rules(texts, params["rules_dir"], flavour)
     parsed, errors = validate_lines([line for line in origins if line is not None], host.tables,
                                     check_paths=params["validate"])
+    merged = []
+    if params["duplicates"] == "merge":
+        merged_texts, merged, errors = merge_duplicates(contents, errors)
+        if merged_texts:
+            directory.desired.update((name, _encode(text)) for name, text in merged_texts.items())
+            # The copies merged are not in `parsed`: validation left them out.
+            texts = directory.texts()
+            compiled, origins = compile_rules(texts, params["rules_dir"], flavour)
     # Report in file order, not in the compiled order (which moves -D, -b, -f and -e).
     file_order = {name: index for index, (name, _text) in enumerate(texts)}
     errors.sort(key=lambda error: (file_order.get(error["file"], -1), error["line"]))
-    result = dict(changed=False, compiled_file=rules_file, skipped_rules=skipped)
+    shadowed = shadowed_rules(parsed)
+    result = dict(changed=False, compiled_file=rules_file, skipped_rules=skipped, merged_rules=merged,
+                  shadowed_rules=shadowed)
     if errors and params["validate"]:
-        module.fail_json(msg="%d invalid audit rule(s), nothing changed: %s" % (len(errors), format_errors(errors)),
-                         errors=errors, **result)
+        hint = ""
+        if params["duplicates"] == "fail" and any("kept_at" in error for error in errors):
+            hint = " (duplicates=merge loads a rule that several files have once)"
+        module.fail_json(msg="%d invalid audit rule(s), nothing changed: %s%s"
+                         % (len(errors), format_errors(errors), hint), errors=errors, **result)
+    if shadowed:
+        module.warn("%d audit rule(s) can never match, an earlier rule matches first: %s"
+                    % (len(shadowed), format_shadowed(shadowed)))
 
     previous = None
     if os.path.exists(rules_file):

@@ -22,7 +22,13 @@ description:
     rules on disk); V(required_rules) (every rule and setting the policy renders is loaded);
     V(events_lost) (lost events, backlog near its limit); V(log_space) (free space on the log partition
     against C(space_left)); V(auditd_conf) (settings of O(policy.auditd_conf))."
-  - Each check is V(pass), V(fail), V(unknown) (not decidable because the host has no kernel audit, such as
+  - V(required_rules) also lists the policy's rules that were skipped on the host because their paths do not
+    exist there (the C(skipped_rules) of the policy check), each with its source (bundle, example set or
+    C(auditd_rules)) and whether O(policy.allowed_skips) allows it. Skips it does not allow make the check
+    V(warn) (or V(fail) with O(policy.unallowed_skips=fail)); C(fleet.html) has a table of skipped rules
+    per host and source.
+  - Each check is V(pass), V(warn) (passes, with something to look at; the host stays compliant and the
+    summary names it), V(fail), V(unknown) (not decidable because the host has no kernel audit, such as
     a container) or V(error) (the host was unreachable or a read failed).
   - "Each host is V(compliant), V(noncompliant), V(no-kernel-audit) (every check that could run passed, the
     kernel ones are V(unknown)), V(unreachable) or V(error)."
@@ -38,7 +44,8 @@ options:
         M(fleetaudit.auditd.auditd_info)), C(disk_check) (the result of M(fleetaudit.auditd.augenrules)
         with O(fleetaudit.auditd.augenrules#module:state=checked) on the rules on disk), C(policy_check)
         (the same with the policy's rule files), C(df) (the registered result of C(df -P -k) on the log
-        directory) and C(policy)
+        directory), C(rule_sources) (rule file name to the bundle, example set or C(auditd_rules) that
+        renders it, to name where a skipped rule comes from) and C(policy)
         (this host's own O(policy) settings, which go over the fleet-wide ones).
       - A host whose value is null is reported as V(error) (it failed before its checks ran).
     type: dict
@@ -69,6 +76,20 @@ options:
         description: Free space on the log partition must exceed C(space_left) by this share.
         type: int
         default: 50
+      allowed_skips:
+        description:
+          - Skipped rules (paths that do not exist on the host) that are acceptable. An entry starting
+            with C(/) is a shell glob of the skipped path (V(/etc/NetworkManager*)); any other is a glob
+            of the rule's source (a bundle such as V(docker), an example set such as V(30-stig), or
+            V(auditd_rules)) or of its file name (V(30-fleetaudit-docker.rules)).
+        type: list
+        elements: str
+        default: []
+      unallowed_skips:
+        description: What a skipped rule that O(policy.allowed_skips) does not allow makes the V(required_rules) check.
+        type: str
+        choices: [warn, fail]
+        default: warn
   report_dir:
     description:
       - Controller directory that holds one directory per run and the C(latest) link.
@@ -137,7 +158,7 @@ msg:
   description: One line summary, naming each host that is not compliant with its failing checks.
   returned: always
   type: str
-  sample: "3 host(s): 1 compliant, 1 noncompliant, 1 unreachable; web2 (rules_drift, service); db1 (unreachable)"
+  sample: "3 host(s): 2 compliant, 1 unreachable; db1 (unreachable); web2 (warning: required_rules)"
 summary:
   description: Number of hosts in total (C(hosts)) and per host status.
   returned: always

@@ -247,3 +247,32 @@ def test_schedule_installs_a_cron_entry_that_runs_and_keeps_the_last_reports(tmp
         schedule("-e", "compliance_schedule_state=absent")
     assert not os.path.exists(cron_file)
     assert not os.path.exists(settings["compliance_schedule_script"])
+
+
+def test_skipped_rules_are_reported_per_source_and_warn_unless_the_policy_allows_them(tmp_path):
+    missing = "/etc/fa-compliance-missing.conf"
+    rules = POLICY["auditd_rules"] + [{"watch": missing, "perms": "wa", "key": "fa-skipped"}]
+    before = state_on_host()
+    proc, report = comply(tmp_path, auditd_rules=rules)
+    assert state_on_host() == before
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert "localhost (warning: required_rules)" in proc.stdout
+    status, statuses, checks = checks_of(report)
+    assert status == "compliant" and statuses["required_rules"] == "warn"
+    assert checks["required_rules"]["message"].startswith("1 rule(s) not loaded because their paths do not exist "
+                                                          "here (auditd_rules 1)")
+    [skipped] = checks["required_rules"]["evidence"]["skipped"]
+    assert (skipped["file"], skipped["source"], skipped["path"], skipped["allowed"]) == (
+        "70-fleetaudit-local.rules", "auditd_rules", missing, False)
+    page = (tmp_path / "audit-reports" / "latest" / "fleet.html").read_text()
+    assert '<tr class="skipped" data-host="localhost" data-source="auditd_rules">' in page
+
+    proc, report = comply(tmp_path, auditd_rules=rules, compliance_allowed_skips=["/etc/fa-compliance-*"])
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert checks_of(report)[1]["required_rules"] == "pass"
+    assert checks_of(report)[2]["required_rules"]["evidence"]["skipped"][0]["allowed"] is True
+
+    proc, report = comply(tmp_path, auditd_rules=rules, compliance_unallowed_skips="fail")
+    assert proc.returncode != 0
+    assert "localhost (required_rules)" in proc.stdout
+    assert failing(report) == ["required_rules"]

@@ -433,3 +433,85 @@ def test_evaluation_does_not_modify_its_input():
     before = copy.deepcopy(observed)
     fr.build_report({"a": observed}, {"auditd_conf": {"log_format": "RAW"}})
     assert observed == before
+
+
+def skipping(*paths, file_name="30-fleetaudit-docker.rules"):
+    """A healthy host whose policy check skipped rules on `paths`, which do not exist there."""
+    observed = healthy()
+    observed["policy_check"]["skipped_rules"] = [
+        {"file": file_name, "line": number, "path": path, "rule": "-w %s -p wa -k docker" % path,
+         "reason": "%s does not exist" % path} for number, path in enumerate(paths, 2)]
+    observed["rule_sources"] = {"30-fleetaudit-docker.rules": "docker", "30-stig.rules": "30-stig",
+                                "70-fleetaudit-local.rules": "auditd_rules"}
+    return observed
+
+
+def test_skipped_rules_are_a_warning_of_required_rules_not_all_required_rules_loaded():
+    result = verdict(skipping("/usr/bin/dockerd", "/etc/docker"))
+    check = result["checks"]["required_rules"]
+    assert result["status"] == fr.COMPLIANT and check["status"] == fr.WARN
+    assert check["message"] == ("2 rule(s) not loaded because their paths do not exist here (docker 2), "
+                                "not among the allowed skips")
+    assert check["evidence"]["skipped"][0] == {"file": "30-fleetaudit-docker.rules", "source": "docker", "line": 2,
+                                               "rule": "-w /usr/bin/dockerd -p wa -k docker",
+                                               "path": "/usr/bin/dockerd", "allowed": False}
+
+
+@pytest.mark.parametrize("allowed", [["docker"], ["30-fleetaudit-docker.rules"], ["30-fleetaudit-docker"],
+                                     ["/usr/bin/*", "/etc/docker"], ["dock*"], ["/etc/docker/", "/usr/bin/dockerd"]])
+def test_allowed_skips_by_source_file_or_path_glob_pass_and_stay_listed(allowed):
+    check = verdict(skipping("/usr/bin/dockerd", "/etc/docker"), {"allowed_skips": allowed})["checks"]["required_rules"]
+    assert check["status"] == fr.PASS
+    assert check["message"] == "all required rules are loaded, 2 skipped as the policy allows (docker 2)"
+    assert [entry["allowed"] for entry in check["evidence"]["skipped"]] == [True, True]
+
+
+@pytest.mark.parametrize("allowed", [["/usr/bin/dockerd"], ["30-stig"], ["/etc/*/daemon.json"], ["docker.rules"]])
+def test_skips_the_policy_does_not_cover_stay_warnings(allowed):
+    check = verdict(skipping("/usr/bin/dockerd", "/etc/docker"), {"allowed_skips": allowed})["checks"]["required_rules"]
+    assert check["status"] == fr.WARN
+
+
+def test_unallowed_skips_fail_when_the_policy_says_so_and_a_bad_setting_is_refused():
+    result = verdict(skipping("/etc/docker"), {"unallowed_skips": "fail"})
+    assert result["status"] == fr.NONCOMPLIANT and result["checks"]["required_rules"]["status"] == fr.FAIL
+    observed = skipping("/etc/docker")
+    observed["policy"] = {"unallowed_skips": "ignore"}
+    with pytest.raises(ValueError, match="unallowed_skips must be one of warn, fail, not 'ignore'"):
+        verdict(observed)
+
+
+def test_missing_rules_still_fail_beside_skips():
+    observed = skipping("/etc/docker")
+    observed["policy_check"]["drift"]["missing"] = ["-w /etc/passwd -p wa -k identity"]
+    check = verdict(observed)["checks"]["required_rules"]
+    assert check["status"] == fr.FAIL and check["message"].startswith("1 required rule(s) not loaded; 1 rule(s) not loaded")
+
+
+def test_skipped_rules_in_every_rendering_per_host_and_source():
+    stig = skipping("/etc/NetworkManager/", file_name="30-stig.rules")
+    report = fr.build_report({"vm": skipping("/usr/bin/dockerd", "/etc/docker"), "web1": healthy(), "stig": stig},
+                             {"allowed_skips": ["/etc/NetworkManager*"]})
+    assert report["summary"]["compliant"] == 3
+    assert fr.summary_line(report) == "3 host(s): 3 compliant; vm (warning: required_rules)"
+    assert fr.failing_checks(report) == {}
+    root = ET.fromstring(fr.render_junit(report))
+    assert root.get("failures") == "0"
+    out = root.find("./testsuite[@name='vm']/testcase[@name='required_rules']/system-out").text
+    assert out.startswith("warning: 2 rule(s) not loaded") and "/usr/bin/dockerd" in out
+    page = fr.render_html(report)
+    assert ('<tr class="skipped" data-host="vm" data-source="docker"><td class="host">vm</td><td>docker</td>'
+            '<td>30-fleetaudit-docker.rules</td><td>2</td><td class="status s-warn">not allowed</td>'
+            '<td class="host">/usr/bin/dockerd, /etc/docker</td></tr>') in page
+    assert '<tr class="skipped" data-host="stig" data-source="30-stig">' in page and "s-pass\">allowed" in page
+    assert '<td class="status s-warn" data-check="required_rules"' in page
+    assert "No rule of the policy was skipped" in fr.render_html(fr.build_report({"a": healthy()}))
+
+
+def test_a_host_without_kernel_audit_still_lists_its_skipped_rules():
+    container = skipping("/usr/bin/dockerd")
+    container["disk_check"] = {"kernel_available": False, "kernel_unavailable_reason": "Operation not permitted"}
+    result = verdict(container)
+    assert result["status"] == fr.NO_KERNEL_AUDIT
+    assert [entry["path"] for entry in result["checks"]["required_rules"]["evidence"]["skipped"]] == ["/usr/bin/dockerd"]
+    assert 'data-host="c1" data-source="docker"' in fr.render_html(fr.build_report({"c1": container}))
