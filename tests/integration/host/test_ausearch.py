@@ -51,6 +51,29 @@ def test_default_log_set_and_event_content(watched, tmp_path):
     assert "secret" not in json.dumps(result).replace("[REDACTED]", "")
 
 
+# The usual secrets of command lines, each with the form it must come back in.
+CLASSIC_SECRETS = [
+    ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AWS_SECRET_ACCESS_KEY=[REDACTED]"),
+    ("mysql -u root -phunter3 shop", "mysql -u root -p[REDACTED] shop"),
+    ("PGPASSWORD=pgsecret9", "PGPASSWORD=[REDACTED]"),
+    ("sshpass -p sshsecret8 ssh -p 22 host", "sshpass -p [REDACTED] ssh -p 22 host"),
+    ("-----BEGIN OPENSSH PRIVATE KEY-----\nkeysecret7\n-----END OPENSSH PRIVATE KEY-----",
+     "-----BEGIN OPENSSH PRIVATE KEY-----[REDACTED]-----END OPENSSH PRIVATE KEY-----"),
+    ("ps -p 1", "ps -p 1"),
+]
+
+
+def test_default_redaction_of_the_usual_command_line_secrets(watched):
+    watched.run("classic-secrets", *(arg for arg, _redacted in CLASSIC_SECRETS))
+    result = run_module("ausearch", {"keys": [watched.key], "start": "recent"})
+    run = [e for e in result["events"] if "classic-secrets" in (e["summary"]["argv"] or [])]
+    assert len(run) == 1, [e["summary"] for e in result["events"]]
+    assert run[0]["summary"]["argv"] == [watched.program, "classic-secrets"] + [form for _arg, form in CLASSIC_SECRETS]
+    text = json.dumps(result)
+    for secret in ("wJalr", "hunter3", "pgsecret9", "sshsecret8", "keysecret7"):
+        assert secret not in text and secret.encode().hex().upper() not in text, secret
+
+
 def test_key_is_exact_not_a_substring(watched, log_copy):
     prefix = watched.key[:-1]
     assert keyed_serials(prefix, log_copy), "ausearch -k matches the prefix as a substring"
