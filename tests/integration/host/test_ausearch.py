@@ -97,6 +97,20 @@ def test_filters_narrow_the_result(watched):
     assert truncated["count"] == 1 and truncated["truncated"] is True
 
 
+def test_a_key_no_loaded_rule_carries_is_warned_about(watched, log_copy, namespaced_python):
+    missing = watched.key + "-typo"
+    result = run_module("ausearch", {"keys": [watched.key, missing]})
+    assert result["unloaded_keys"] == [missing]
+    assert result["count_by_key"] == {watched.key: result["count"]} and result["count"] >= 3
+    assert [w for w in result["warnings"] if repr(missing) in w and "no rule loaded" in w]
+    assert not [w for w in result["warnings"] if repr(watched.key) in w]
+    # Another log (input) may come from another host: the kernel here says nothing of it.
+    assert run_module("ausearch", {"keys": [missing], "input": log_copy})["unloaded_keys"] is None
+    # Without kernel audit (a container) the loaded rules are unknown: no warning.
+    result = run_module("ausearch", {"keys": [missing]}, extra_vars={"ansible_python_interpreter": namespaced_python})
+    assert result["unloaded_keys"] is None and not result.get("warnings"), result
+
+
 def test_user_redact_pattern(watched):
     result = run_module("ausearch", {"keys": [watched.key], "redact": ["arg with (?P<secret>space)"]})
     assert "arg with space" not in json.dumps(result)
