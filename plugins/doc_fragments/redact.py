@@ -20,9 +20,9 @@ options:
     default: []
   redact_defaults:
     description:
-      - Also apply the built-in patterns for the usual secrets of command lines and free text:
-        password-like options and words with their value (C(--password=X), C(--token X),
-        C(api_key: X)); C(Bearer X); credentials in URLs; environment-style assignments whose
+      - Also apply the built-in patterns for the usual secrets of command lines and free text,
+        that is password-like options and words with their value (C(--password=X), C(--token X),
+        C(secret=X)); C(Bearer X); credentials in URLs; environment-style assignments whose
         name holds C(SECRET) or ends in C(PASSWORD), C(PASSWD), C(PASSPHRASE), C(TOKEN), C(_PWD),
         C(API_KEY), C(ACCESS_KEY) or C(PRIVATE_KEY) (C(AWS_SECRET_ACCESS_KEY=X), C(PGPASSWORD=X),
         C(MYSQL_PWD=X)); the password glued to C(-p) after C(mysql), C(mysqldump) or another

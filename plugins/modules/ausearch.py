@@ -28,8 +28,8 @@ description:
   - Events travel to the controller gzip-compressed, and the same-named action plugin expands them
     and can write them to O(dest).
   - When it searches the host's own log set (no O(input)), the module reads the kernel's rules
-    (C(auditctl -l)) and warns about each of O(keys) that no loaded rule carries (RV(unloaded_keys)):
-    such a key is most often misspelt, and no new event can match it.
+    (C(auditctl -l)) and warns about each of O(keys) that no loaded rule carries (RV(unloaded_keys)),
+    since such a key is most often misspelt, and no new event can match it.
 author:
   - fleetaudit maintainers (@fleetaudit)
 attributes:
