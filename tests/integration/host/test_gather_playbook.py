@@ -82,7 +82,7 @@ def test_counts_per_key_files_and_a_key_loaded_nowhere_are_shown(watched, tmp_pa
     run = (tmp_path / "reports" / "latest").resolve()
     host = json.loads((run / "gather.json").read_text())["hosts"]["localhost"]
     assert host["unloaded_keys"] == [missing] and host["by_key"] == {watched.key: host["count"]}
-    assert "[WARNING]: audit key %r is in no rule loaded" % missing in proc.stdout
+    assert "[WARNING]: audit key %r is in no rule loaded" % missing in proc.stderr
     # The play ends with the counts per host and key, and where the files are.
     assert '"localhost: %d event(s) (%s %d, %s 0) in %s"' % (
         host["count"], watched.key, host["count"], missing, run / "localhost" / "events.jsonl") in proc.stdout
