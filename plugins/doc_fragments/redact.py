@@ -20,8 +20,17 @@ options:
     default: []
   redact_defaults:
     description:
-      - Also apply the built-in patterns for obvious secrets (C(--password=...), C(--token X),
-        C(Bearer ...), credentials in URLs).
+      - Also apply the built-in patterns for the usual secrets of command lines and free text,
+        that is password-like options and words with their value (C(--password=X), C(--token X),
+        C(secret=X)); C(Bearer X); credentials in URLs; environment-style assignments whose
+        name holds C(SECRET) or ends in C(PASSWORD), C(PASSWD), C(PASSPHRASE), C(TOKEN), C(_PWD),
+        C(API_KEY), C(ACCESS_KEY) or C(PRIVATE_KEY) (C(AWS_SECRET_ACCESS_KEY=X), C(PGPASSWORD=X),
+        C(MYSQL_PWD=X)); the password glued to C(-p) after C(mysql), C(mysqldump) or another
+        MySQL or MariaDB client (C(-pX)); C(sshpass -p X); the body of a private key
+        (C(-----BEGIN ... PRIVATE KEY-----)).
+      - Ordinary arguments are left alone, such as C(ps -p 1), C(ssh -p 22), C(mysql -P 3306),
+        C(mysql -p DB) (which asks for the password), C(OLDPWD=DIR), C(DB_PASSWORD_FILE=PATH) or
+        C(--passwd-file PATH).
     type: bool
     default: true
 """

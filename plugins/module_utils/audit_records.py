@@ -87,22 +87,41 @@ _json_object = json.JSONDecoder().raw_decode
 _INTERPRETED = {}
 _INTERPRETED_KEPT = 4096
 
-# A password-like option followed by its value, in a command line or any other free text.
+# The built-in patterns for secrets in command lines and other free text. Each names its value the
+# group `secret`, which is what gets replaced.
 DEFAULT_REDACT_PATTERNS = (
+    # A password-like option or word followed by its value: --password=X, --token X, api_key: X.
     r"(?i)(?:--?|\b)(?:password|passwd|passphrase|pwd|secret|token|api[-_]?key|access[-_]?key)"
     r"[=: ]+(?P<secret>[^\s\"']+)",
     r"(?i)\b(?:authorization: *bearer|bearer) +(?P<secret>\S+)",
     r"(?i)://[^/\s:@]+:(?P<secret>[^@\s]+)@",
+    # An environment-style assignment whose name holds SECRET or ends in a password-like word:
+    # AWS_SECRET_ACCESS_KEY=X, GITHUB_TOKEN=X, PGPASSWORD=X, MYSQL_PWD=X (not OLDPWD, max_tokens or
+    # DB_PASSWORD_FILE, whose values are not secrets).
+    r"(?i)\b[a-z0-9_]*(?:secret[a-z0-9_]*|password|passwd|passphrase|token|_pwd|api_?key|access_?key|private_?key)"
+    r"=(?P<secret>[^\s\"']+)",
+    # The MySQL and MariaDB clients take their password glued to -p (-phunter2; "-p db" asks for
+    # one); -P is the port. Only after such a program, since -p is ordinary elsewhere (ps -p 1).
+    r"\b(?:mysql\w*|mariadb[\w-]*)(?:[ \t]+\S+)*?[ \t]+-p(?P<secret>[^\s\"']+)",
+    # sshpass -p PASSWORD (or -pPASSWORD), after sshpass's own options.
+    r"\bsshpass(?:[ \t]+-(?:[fdP][ \t]*\S+|[ehv]\S*))*[ \t]+-p[ \t]*(?P<secret>[^\s\"']+)",
+    # A private key pasted on a command line: its body up to the END line or the end of the text
+    # (PROCTITLE keeps only the first 128 bytes of a command line).
+    r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?P<secret>(?:(?!-----END )[\s\S])+)",
 )
 # Words (lower case) one of which every match of a default pattern holds. ASCII free text that holds
 # none of a pattern's words is not searched with it: these (?i) searches run at a few tens of MB/s
 # and were most of the screening's time. Only ASCII text: under (?i) re also matches a few non-ASCII
 # letters to ASCII ones (the long s, the dotless i), which str.lower() does not turn into them.
-_SCREEN_WORDS = {
-    DEFAULT_REDACT_PATTERNS[0]: ("pass", "pwd", "secret", "token", "key"),
-    DEFAULT_REDACT_PATTERNS[1]: ("bearer",),
-    DEFAULT_REDACT_PATTERNS[2]: ("://",),
-}
+_SCREEN_WORDS = dict(zip(DEFAULT_REDACT_PATTERNS, (
+    ("pass", "pwd", "secret", "token", "key"),
+    ("bearer",),
+    ("://",),
+    ("pass", "pwd", "secret", "token", "key"),
+    ("mysql", "mariadb"),
+    ("sshpass",),
+    ("private key",),
+)))
 _SECRET_OPTION = re.compile(
     r"(?i)^--?(?:password|passwd|passphrase|pwd|secret|token|api[-_]?key|access[-_]?key)$"
 )
@@ -452,7 +471,8 @@ class Redactor:
             self.patterns = [re.compile(p) for p in patterns]
             # A default pattern screens an event's free text, joined by newlines, in one search: in
             # multi-line mode ^ and $ also hold at the edges of every joined value, and none of
-            # these patterns can match across a newline or holds \A, \Z or a look-behind.
+            # these patterns holds \A, \Z or a look-behind, so what matches in a value matches in
+            # the joined text (a match that runs on across a newline only screens more in).
             self._joined_screens = [(re.compile(p, re.MULTILINE), _SCREEN_WORDS[p])
                                     for p in patterns if p in _SCREEN_WORDS]
         except re.error as exc:

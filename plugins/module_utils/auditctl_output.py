@@ -50,6 +50,15 @@ def parse_rule_listing(text):
     return lines
 
 
+# A rule's key as auditctl -l prints it: "-k KEY" on a watch, "-F key=KEY" on a syscall rule, once per key.
+_RULE_KEY = re.compile(r"(?:^| )(?:-k |-F key=)(\S+)")
+
+
+def rule_keys(lines):
+    """The set of keys the rule lines of ``auditctl -l`` carry."""
+    return {key for line in lines for key in _RULE_KEY.findall(line)}
+
+
 # What auditctl says when the kernel refuses audit to this process even though it runs as root.
 _REFUSED_TO_ROOT = ("You must be root", "Operation not permitted")
 

@@ -112,7 +112,7 @@ rows:
   returned: success
   type: list
   elements: dict
-  sample: [{total: 366, key: docker-daemon}]
+  sample: [{total: 366, key: docker}]
 count:
   description: The number of rows; V(0) when no event matched, which is not an error.
   returned: success, for every report but the general summary (which has RV(values) instead)

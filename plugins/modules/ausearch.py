@@ -27,6 +27,9 @@ description:
     C(--db-password).
   - Events travel to the controller gzip-compressed, and the same-named action plugin expands them
     and can write them to O(dest).
+  - When it searches the host's own log set (no O(input)), the module reads the kernel's rules
+    (C(auditctl -l)) and warns about each of O(keys) that no loaded rule carries (RV(unloaded_keys)),
+    since such a key is most often misspelt, and no new event can match it.
 author:
   - fleetaudit maintainers (@fleetaudit)
 attributes:
@@ -148,9 +151,9 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: Docker daemon events of the last 10 minutes
+- name: Docker events (the docker bundle's key) of the last 10 minutes
   fleetaudit.auditd.ausearch:
-    keys: [docker-daemon]
+    keys: [docker]
     start: recent
   register: docker_events
 
@@ -187,8 +190,8 @@ events:
     - serial: 3570
       time: "2026-11-26T16:50:59.575Z"
       node: null
-      keys: [docker-daemon]
-      records: [{type: SYSCALL, fields: {syscall: "257", success: "yes", key: docker-daemon}}]
+      keys: [docker]
+      records: [{type: SYSCALL, fields: {syscall: "257", success: "yes", key: docker}}]
       summary: {type: SYSCALL, syscall: openat, success: true, exe: /usr/bin/touch, pid: 1502}
 count:
   description: Number of events returned.
@@ -199,7 +202,7 @@ count_by_key:
   description: Number of returned events per key.
   returned: success
   type: dict
-  sample: {docker-daemon: 2}
+  sample: {docker: 2}
 truncated:
   description: Whether O(max_events) stopped the search before the end of the log.
   returned: success
@@ -235,6 +238,15 @@ events_gz:
   description: The events as base64 of gzip-compressed JSON Lines; the action plugin replaces it by RV(events).
   returned: when the module runs without its action plugin
   type: str
+unloaded_keys:
+  description:
+    - The O(keys) that no rule loaded in the kernel carries (C(auditctl -l)), each also a warning.
+    - Null when O(keys) is empty, when O(input) is set, or when the kernel's rules cannot be read
+      (no kernel audit, as in a container, or no C(auditctl)).
+  returned: success
+  type: list
+  elements: str
+  sample: [identiy]
 files:
   description: Log files read, oldest first.
   returned: success
@@ -265,6 +277,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records im
     module_redactor,
     parse_time,
 )
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import parse_rule_listing, rule_keys
 
 CURSOR_DIR = "/var/lib/fleetaudit/ausearch"
 
@@ -304,6 +317,19 @@ def _syscalls(module, names):
             module.fail_json(msg="unknown system call %r on this host: %s" % (name, (err or out).strip()))
         wanted.add(out.strip())
     return wanted
+
+
+def _unloaded_keys(module, keys):
+    """The keys that no rule loaded in the kernel carries, in the order given; None when the kernel's
+    rules cannot be read (no auditctl, or no kernel audit, as in a container)."""
+    auditctl = module.get_bin_path("auditctl", opt_dirs=["/sbin", "/usr/sbin"])
+    if not auditctl:
+        return None
+    rc, out, _err = module.run_command([auditctl, "-l"], environ_update={"LC_ALL": "C"})
+    if rc != 0:
+        return None
+    loaded = rule_keys(parse_rule_listing(out))
+    return [key for key in keys if key not in loaded]
 
 
 def _log_files(params):
@@ -364,7 +390,13 @@ def main():
             changed = save_cursor(cursor_file, result["cursor"])
     except (LogSetError, OSError) as exc:
         module.fail_json(msg="audit log search failed: %s" % exc)
-    module.exit_json(changed=changed, **result)
+    # A key that no loaded rule carries is most often misspelt: say so rather than return 0 events
+    # in silence. Only for this host's own log; another log (input) may come from elsewhere.
+    unloaded = _unloaded_keys(module, params["keys"]) if params["keys"] and not params["input"] else None
+    for key in unloaded or ():
+        module.warn("audit key %r is in no rule loaded in this host's kernel (auditctl -l), so no new event "
+                    "can match it: misspelt, or its rule is not loaded here" % key)
+    module.exit_json(changed=changed, unloaded_keys=unloaded, **result)
 
 
 if __name__ == "__main__":

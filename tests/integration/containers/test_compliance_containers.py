@@ -6,6 +6,7 @@ through `docker exec`.
 """
 
 import json
+import re
 import subprocess
 import time
 
@@ -79,10 +80,38 @@ def test_a_container_with_a_wrong_setting_is_noncompliant_despite_no_kernel_audi
                           cwd=str(fleet), capture_output=True, text=True, check=False)
     assert proc.returncode != 0
     assert "fa-compliance-deb12 (auditd_conf); fa-compliance-deb13 (auditd_conf)" in proc.stdout
+    assert [counters["failed"] for counters in recap(proc.stdout).values()] == [1, 1]
     report = json.loads((fleet / "audit-reports" / "latest" / "fleet.json").read_text())
     for host in report["hosts"]:
         assert host["status"] == "noncompliant"
         assert host["checks"]["auditd_conf"]["evidence"]["mismatches"] == {"num_logs": {"required": 7, "actual": "6"}}
+
+
+def recap(stdout):
+    """{host: {counter: number}} of the PLAY RECAP."""
+    lines = stdout.split("PLAY RECAP")[1].strip().splitlines()
+    return {line.split()[0]: {name: int(value) for name, value in re.findall(r"(\w+)=(\d+)", line)}
+            for line in lines if " : " in line}
+
+
+def test_only_the_container_whose_auditd_conf_drifted_fails(fleet):
+    """The run ends with the drifted host failed and the other not, as AWX shows them."""
+    drifted, other = sorted(IMAGES, reverse=True)
+    conf = "/etc/audit/auditd.conf"
+    docker("exec", drifted, "sed", "-i", "s/^num_logs = 6$/num_logs = 9/", conf)
+    try:
+        proc = subprocess.run(["ansible-playbook", "-i", "inventory.ini", "-e", "@policy.json",
+                               "fleetaudit.auditd.compliance"],
+                              cwd=str(fleet), capture_output=True, text=True, check=False)
+    finally:
+        docker("exec", drifted, "sed", "-i", "s/^num_logs = 9$/num_logs = 6/", conf)
+    assert proc.returncode == 2, proc.stdout[-4000:] + proc.stderr[-2000:]
+    counters = recap(proc.stdout)
+    assert (counters[drifted]["failed"], counters[other]["failed"]) == (1, 0), proc.stdout[-3000:]
+    assert "fatal: [%s]: FAILED!" % drifted in proc.stdout and "fatal: [%s]" % other not in proc.stdout
+    report = json.loads((fleet / "audit-reports" / "latest" / "fleet.json").read_text())
+    statuses = {host["host"]: host["status"] for host in report["hosts"]}
+    assert statuses == {drifted: "noncompliant", other: "no-kernel-audit"}
 
 
 def test_schedule_installs_an_active_systemd_timer_and_removes_it(fleet):

@@ -107,6 +107,15 @@ class KeyedEvents:
         open(os.path.join(self.dir, name), "w").close()
         wait_for_events(self.key, before + 1)
 
+    def run(self, *args):
+        """Runs the watched program with these arguments; waits until its event is logged."""
+        self._ensure_watch()
+        if not os.path.exists(self.program):
+            shutil.copy("/bin/true", self.program)
+        before = _logged_count(self.key)
+        subprocess.run([self.program, *args], check=True)
+        wait_for_events(self.key, before + 1)
+
     def __exit__(self, *exc):
         if self.watching:
             auditctl("-W", self.dir, "-p", "rwxa", "-k", self.key, check=False)

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from conftest import run_module
-from keyed_events import FIXTURE_LOG, copy_of_live_log, keyed_serials, watched_events
+from keyed_events import FIXTURE_LOG, KeyedEvents, copy_of_live_log, keyed_serials, watched_events
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +51,31 @@ def test_default_log_set_and_event_content(watched, tmp_path):
     assert "secret" not in json.dumps(result).replace("[REDACTED]", "")
 
 
+# The usual secrets of command lines, each with the form it must come back in.
+CLASSIC_SECRETS = [
+    ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AWS_SECRET_ACCESS_KEY=[REDACTED]"),
+    ("mysql -u root -phunter3 shop", "mysql -u root -p[REDACTED] shop"),
+    ("PGPASSWORD=pgsecret9", "PGPASSWORD=[REDACTED]"),
+    ("sshpass -p sshsecret8 ssh -p 22 host", "sshpass -p [REDACTED] ssh -p 22 host"),
+    ("-----BEGIN OPENSSH PRIVATE KEY-----\nkeysecret7\n-----END OPENSSH PRIVATE KEY-----",
+     "-----BEGIN OPENSSH PRIVATE KEY-----[REDACTED]-----END OPENSSH PRIVATE KEY-----"),
+    ("ps -p 1", "ps -p 1"),
+]
+
+
+def test_default_redaction_of_the_usual_command_line_secrets():
+    # A watch of its own: the module's fixture counts the executions of its program.
+    with KeyedEvents() as watched:
+        watched.run(*(arg for arg, _redacted in CLASSIC_SECRETS))
+        result = run_module("ausearch", {"keys": [watched.key]})
+    run = [e for e in result["events"] if e["summary"]["exe"] == watched.program]
+    assert len(run) == 1, [e["summary"] for e in result["events"]]
+    assert run[0]["summary"]["argv"] == [watched.program] + [form for _arg, form in CLASSIC_SECRETS]
+    text = json.dumps(result)
+    for secret in ("wJalr", "hunter3", "pgsecret9", "sshsecret8", "keysecret7"):
+        assert secret not in text and secret.encode().hex().upper() not in text, secret
+
+
 def test_key_is_exact_not_a_substring(watched, log_copy):
     prefix = watched.key[:-1]
     assert keyed_serials(prefix, log_copy), "ausearch -k matches the prefix as a substring"
@@ -72,6 +97,20 @@ def test_filters_narrow_the_result(watched):
     assert run_module("ausearch", dict(base, start="2999-01-01T00:00:00Z"))["count"] == 0
     truncated = run_module("ausearch", dict(base, max_events=1))
     assert truncated["count"] == 1 and truncated["truncated"] is True
+
+
+def test_a_key_no_loaded_rule_carries_is_warned_about(watched, log_copy, namespaced_python):
+    missing = watched.key + "-typo"
+    result = run_module("ausearch", {"keys": [watched.key, missing]})
+    assert result["unloaded_keys"] == [missing]
+    assert result["count_by_key"] == {watched.key: result["count"]} and result["count"] >= 3
+    assert [w for w in result["warnings"] if repr(missing) in w and "no rule loaded" in w]
+    assert not [w for w in result["warnings"] if repr(watched.key) in w]
+    # Another log (input) may come from another host: the kernel here says nothing of it.
+    assert run_module("ausearch", {"keys": [missing], "input": log_copy})["unloaded_keys"] is None
+    # Without kernel audit (a container) the loaded rules are unknown: no warning.
+    result = run_module("ausearch", {"keys": [missing]}, extra_vars={"ansible_python_interpreter": namespaced_python})
+    assert result["unloaded_keys"] is None and not result.get("warnings"), result
 
 
 def test_user_redact_pattern(watched):

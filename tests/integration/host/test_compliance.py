@@ -7,6 +7,7 @@ required rule removed from disk and kernel, auditd stopped, an unreachable host)
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -181,6 +182,36 @@ def test_stopped_auditd_fails_service(tmp_path):
     assert service["evidence"]["running"] is False and "not running" in service["message"]
 
 
+def recap(stdout):
+    """{host: {counter: number}} of the PLAY RECAP."""
+    lines = stdout.split("PLAY RECAP")[1].strip().splitlines()
+    return {line.split()[0]: {name: int(value) for name, value in re.findall(r"(\w+)=(\d+)", line)}
+            for line in lines if " : " in line}
+
+
+def test_only_the_noncompliant_host_fails(tmp_path):
+    """Two hosts (this machine under two names), one whose policy wants a setting it lacks: that host
+    fails, and only that one, in the play recap as in the report; ansible-playbook exits 2."""
+    policy = json.loads(write_vars(tmp_path).read_text())
+    lost = policy.pop("compliance_max_lost_events")
+    host = {"ansible_connection": "local", "ansible_become": False, "ansible_python_interpreter": HOST_PYTHON}
+    # In the inventory, not as extra vars (which would win over the host's own auditd_conf).
+    inventory = {"all": {"vars": policy, "hosts": {
+        "localhost": host, "drifted": dict(host, auditd_conf={"num_logs": 7})}}}
+    (tmp_path / "inventory.json").write_text(json.dumps(inventory))
+    proc = subprocess.run(["ansible-playbook", "-i", "inventory.json", "-e", "compliance_max_lost_events=%d" % lost,
+                           "fleetaudit.auditd.compliance"],
+                          cwd=str(tmp_path), capture_output=True, text=True, check=False)
+    assert proc.returncode == 2, proc.stdout[-4000:] + proc.stderr[-2000:]
+    counters = recap(proc.stdout)
+    assert (counters["drifted"]["failed"], counters["localhost"]["failed"]) == (1, 0), proc.stdout[-2000:]
+    assert "fatal: [drifted]: FAILED!" in proc.stdout and "fatal: [localhost]" not in proc.stdout
+    assert "Not compliant: auditd_conf;" in proc.stdout
+    report = json.loads((tmp_path / "audit-reports" / "latest" / "fleet.json").read_text())
+    assert (checks_of(report, "drifted")[0], checks_of(report, "localhost")[0]) == ("noncompliant", "compliant")
+    assert failing(report, "drifted") == ["auditd_conf"]
+
+
 def test_unreachable_and_unreadable_hosts_are_reported_not_hidden(tmp_path):
     # Port 9 on the loopback: the connection is refused at once, no traffic leaves the machine.
     inventory = INVENTORY + ("gone.example.test ansible_host=127.0.0.1 ansible_port=9 ansible_connection=ssh "
@@ -192,6 +223,8 @@ def test_unreachable_and_unreadable_hosts_are_reported_not_hidden(tmp_path):
     assert "gone.example.test (unreachable)" in proc.stdout
     assert checks_of(report, "gone.example.test")[0] == "unreachable"
     assert checks_of(report, "localhost")[0] == "compliant"
+    counters = recap(proc.stdout)
+    assert [counters[host]["failed"] for host in ("gone.example.test", "broken.example.test", "localhost")] == [1, 1, 0]
     status, _statuses, checks = checks_of(report, "broken.example.test")
     assert status == "error" and "/nonexistent/python3" in checks["installed"]["message"]
     assert report["summary"] == {"hosts": 3, "compliant": 1, "noncompliant": 0, "no-kernel-audit": 0,

@@ -16,13 +16,17 @@ def watched():
     yield from watched_events()
 
 
-def gather(cwd, *args):
+def run_gather(cwd, *args):
     """Runs the collection's playbook from cwd, on localhost, with the given extra arguments."""
     inventory = os.path.join(cwd, "inventory.ini")
     with open(inventory, "w") as handle:
         handle.write("localhost ansible_connection=local ansible_python_interpreter=%s\n" % HOST_PYTHON)
-    proc = subprocess.run(["ansible-playbook", "-i", inventory, "fleetaudit.auditd.gather", *args],
+    return subprocess.run(["ansible-playbook", "-i", inventory, "fleetaudit.auditd.gather", *args],
                           cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def gather(cwd, *args):
+    proc = run_gather(cwd, *args)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
 
@@ -70,3 +74,32 @@ def test_reports_keep_only_the_failed_events_when_asked(tmp_path):
     host = tmp_path / "reports" / "latest" / "localhost"
     assert json.loads((host / "aureport-auth.json").read_text())["rows"] == []
     assert json.loads((host / "aureport-failed.json").read_text())["title"] == "Failed Summary Report"
+
+
+def test_counts_per_key_files_and_a_key_loaded_nowhere_are_shown(watched, tmp_path):
+    missing = watched.key + "-typo"
+    proc = gather(str(tmp_path), "-e", "audit_keys=%s,%s" % (watched.key, missing), "-e", "fleetaudit_report_dir=reports")
+    run = (tmp_path / "reports" / "latest").resolve()
+    host = json.loads((run / "gather.json").read_text())["hosts"]["localhost"]
+    assert host["unloaded_keys"] == [missing] and host["by_key"] == {watched.key: host["count"]}
+    assert "[WARNING]: audit key %r is in no rule loaded" % missing in proc.stderr
+    # The play ends with the counts per host and key, and where the files are.
+    assert '"localhost: %d event(s) (%s %d, %s 0) in %s"' % (
+        host["count"], watched.key, host["count"], missing, run / "localhost" / "events.jsonl") in proc.stdout
+    assert '"localhost: key %s is in no audit rule loaded on this host (misspelt?)"' % missing in proc.stdout
+    assert '"run: %s (fleet summary gather.json, latest points at it)"' % run in proc.stdout
+
+
+@pytest.mark.parametrize("argument,message", [
+    # Refused on the controller, in the user's own terms, before any host is searched.
+    ({"gather_start": "yesterdayish"}, "gather_start: bad time 'yesterdayish': use an ISO 8601 time"),
+    ({"gather_end": "2026-13-45"}, "gather_end: bad time '2026-13-45'"),
+    # Refused by the module on the host: no run directory either.
+    ({"gather_message_types": ["NO_SUCH_TYPE"]}, "unknown message type 'NO_SUCH_TYPE'"),
+])
+def test_a_bad_argument_leaves_no_run_directory(tmp_path, argument, message):
+    proc = run_gather(str(tmp_path), "-e", "audit_keys=identity", "-e", "fleetaudit_report_dir=reports",
+                      "-e", json.dumps(argument))
+    assert proc.returncode != 0
+    assert message in proc.stdout, proc.stdout[-3000:]
+    assert not (tmp_path / "reports").exists()

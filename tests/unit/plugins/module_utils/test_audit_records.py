@@ -188,9 +188,10 @@ def test_default_redaction_leaves_no_secret_anywhere(redactor):
 @pytest.mark.parametrize("text", [
     "--PASSWORD=hunter2", "db-passwd: hunter2", "Passphrase=hunter2", "pwd=hunter2", "SECRET hunter2",
     "x-token=hunter2", "apiKey=hunter2", "access_key: hunter2", "Authorization: Bearer hunter2",
-    "https://bob:hunter2@example.org/",
+    "https://bob:hunter2@example.org/", "AWS_SECRET_ACCESS_KEY=hunter2", "PGPASSWORD=hunter2", "mysql -phunter2",
+    "sshpass -phunter2", "-----BEGIN EC PRIVATE KEY-----hunter2",
     # Non-ASCII letters that (?i) matches to ASCII ones: the long s and the Kelvin sign.
-    "--pa\u017f\u017fword=hunter2", "api_\u212aey=hunter2",
+    "--pa\u017f\u017fword=hunter2", "api_\u212aey=hunter2", "AWS_\u017fECRET=hunter2", "GITHUB_TO\u212aEN=hunter2",
 ])
 def test_default_patterns_screen_every_secret_they_match(redactor, text):
     # As the kernel writes it: hex-encoded when it holds a space.
@@ -388,6 +389,56 @@ def test_patterns_apply_to_the_whole_command_line(patterns, args, redacted):
     assert event["summary"]["argv"] == redacted
 
 
+@pytest.mark.parametrize("args,redacted", [
+    # Environment-style assignments, as `env NAME=VALUE prog` or a shell command line passes them.
+    (["env", "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws"],
+     ["env", "AWS_SECRET_ACCESS_KEY=" + REDACTED, "aws"]),
+    (["env", "AWS_SESSION_TOKEN=hunter2", "GITHUB_TOKEN=hunter2", "aws"],
+     ["env", "AWS_SESSION_TOKEN=" + REDACTED, "GITHUB_TOKEN=" + REDACTED, "aws"]),
+    (["env", "PGPASSWORD=hunter2", "psql"], ["env", "PGPASSWORD=" + REDACTED, "psql"]),
+    (["env", "MYSQL_PWD=hunter2", "DJANGO_SECRET_KEY_BASE=hunter2", "db_password=hunter2", "OPENAI_API_KEY=hunter2"],
+     ["env", "MYSQL_PWD=" + REDACTED, "DJANGO_SECRET_KEY_BASE=" + REDACTED, "db_password=" + REDACTED,
+      "OPENAI_API_KEY=" + REDACTED]),
+    # The MySQL and MariaDB clients: the password glued to -p, after any other options.
+    (["mysql", "-h", "db", "-P", "3306", "-u", "root", "-phunter2", "shop"],
+     ["mysql", "-h", "db", "-P", "3306", "-u", "root", "-p" + REDACTED, "shop"]),
+    (["/usr/bin/mysqldump", "-phunter2", "shop"], ["/usr/bin/mysqldump", "-p" + REDACTED, "shop"]),
+    (["mariadb-dump", "--user=root", "-phunter2"], ["mariadb-dump", "--user=root", "-p" + REDACTED]),
+    (["mysql", "--password", "hunter2"], ["mysql", "--password", REDACTED]),
+    (["sh", "-c", "mysql -u root -phunter2 shop < dump.sql"], ["sh", "-c", "mysql -u root -p%s shop < dump.sql" % REDACTED]),
+    # sshpass, with its password apart or glued, after its own options.
+    (["sshpass", "-p", "hunter2", "ssh", "-p", "22", "host"], ["sshpass", "-p", REDACTED, "ssh", "-p", "22", "host"]),
+    (["sshpass", "-v", "-P", "assword", "-phunter2", "ssh", "host"],
+     ["sshpass", "-v", "-P", "assword", "-p" + REDACTED, "ssh", "host"]),
+    # A private key pasted as one argument, or split by the shell into several.
+    (["ssh-add", "-", "-----BEGIN OPENSSH PRIVATE KEY-----\nhunter2\n-----END OPENSSH PRIVATE KEY-----\n"],
+     ["ssh-add", "-", "-----BEGIN OPENSSH PRIVATE KEY-----%s-----END OPENSSH PRIVATE KEY-----\n" % REDACTED]),
+    (["echo", "-----BEGIN", "RSA", "PRIVATE", "KEY-----", "MIIEhunter2", "-----END", "RSA", "PRIVATE", "KEY-----"],
+     ["echo", "-----BEGIN", "RSA", "PRIVATE", "KEY-----", REDACTED, "-----END", "RSA", "PRIVATE", "KEY-----"]),
+    # Cut short, as PROCTITLE keeps only the first 128 bytes: the rest of the text is the key.
+    (["echo", "-----BEGIN EC PRIVATE KEY-----MHcCAQEEIhunter2"], ["echo", "-----BEGIN EC PRIVATE KEY-----" + REDACTED]),
+])
+def test_default_patterns_redact_the_usual_command_line_secrets(args, redacted):
+    event = build_event(command_line_event(*args), Redactor(DEFAULT_REDACT_PATTERNS))
+    assert "hunter2" not in json.dumps(event) and "wJalr" not in json.dumps(event)
+    assert event["summary"]["argv"] == redacted
+
+
+@pytest.mark.parametrize("args", [
+    ["ps", "-p", "1"], ["ssh", "-p22", "host"], ["ssh", "-p", "22", "host"], ["tar", "-pxf", "a.tar"],
+    ["mysql", "-P", "3306", "-h", "db", "-p", "shop"],  # -p alone asks for the password; shop is the database
+    ["mysql", "--defaults-file=/etc/mysql/debian.cnf"], ["cp", "-p", "/etc/mysql/my.cnf", "/tmp"],
+    ["sshpass", "-f", "/root/pw", "ssh", "-p", "22", "host"],
+    ["env", "OLDPWD=/home/bob", "max_tokens=100", "DB_PASSWORD_FILE=/run/secrets/db", "KEY_ID=5", "prog"],
+    ["prog", "--passwd-file", "/etc/pw", "--token-file=/etc/tok"],
+    ["openssl", "genpkey", "-out", "/etc/ssl/private/key.pem"], ["grep", "BEGIN PUBLIC KEY", "/etc/ssl/x.pem"],
+])
+def test_default_patterns_leave_ordinary_arguments_alone(args):
+    event = build_event(command_line_event(*args), Redactor(DEFAULT_REDACT_PATTERNS))
+    assert event["summary"]["argv"] == args
+    assert event["records"][2]["fields"]["proctitle"] == " ".join(args)
+
+
 def test_a_command_line_written_in_several_execve_records_is_one():
     # The kernel writes a command line longer than about 7.5 kB as several EXECVE records: argc and
     # the first arguments in the first one, an argument's pieces (aN[i]) possibly in two of them.
@@ -495,7 +546,9 @@ def events_holding(secret):
 
 
 SECRETS = ["--password=hunter2", "--db-password hunter2", "Authorization: Bearer hunter2", "https://u:hunter2@h/",
-           "hunter2", "it's \"hunter2\"", "BEGIN\nhunter2\nEND", "x=1 token=hunter2"]
+           "hunter2", "it's \"hunter2\"", "BEGIN\nhunter2\nEND", "x=1 token=hunter2",
+           "AWS_SECRET_ACCESS_KEY=hunter2", "mysql -u root -phunter2", "sshpass -p hunter2 ssh",
+           "-----BEGIN RSA PRIVATE KEY-----\nhunter2\n-----END RSA PRIVATE KEY-----"]
 
 
 class UnscreenedRedactor(Redactor):

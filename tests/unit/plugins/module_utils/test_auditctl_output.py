@@ -5,6 +5,7 @@ import pytest
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import (
     parse_rule_listing,
     parse_status,
+    rule_keys,
     unavailable_reason,
 )
 from ansible_collections.fleetaudit.auditd.tests.unit.plugins.module_utils.audit_fixtures import VERSIONS, read
@@ -39,6 +40,21 @@ def test_recorded_listing(version):
     lines = parse_rule_listing(read(version, "sets", "43-module-load.list"))
     assert len(lines) == 4
     assert all(line.startswith("-a always,exit") for line in lines)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_keys_of_a_recorded_listing(version):
+    keys = rule_keys(parse_rule_listing(read(version, "sets", "30-stig.list")))
+    assert {"time-change", "system-locale", "identity", "perm_mod"} <= keys
+    assert not [key for key in keys if key.startswith("-") or "=" in key]
+
+
+def test_keys_of_watches_and_syscall_rules_with_several_keys():
+    # As audit 3.0.9 prints them (this machine's kernel, recorded).
+    lines = ["-w /tmp/fa-e -p wa -k a1 -k b2", "-a always,exit -F arch=b64 -S chmod -F key=c3 -F key=d4",
+             "-a always,exit -F arch=b64 -S mount -F auid>=1000", "-a never,exclude -F msgtype=CWD"]
+    assert rule_keys(lines) == {"a1", "b2", "c3", "d4"}
+    assert rule_keys([]) == set()
 
 
 def test_no_rules():
