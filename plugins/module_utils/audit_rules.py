@@ -549,10 +549,13 @@ def _control_value(option, value):
             raise RuleError("%s takes a non-negative integer, not %r" % (option, value))
         number = _c_integer(value)
         if number > U32_MAX:
-            wrapped = "" if number >= 2 ** 64 else ": auditctl would set %s %d" % (STATUS_KEYS[option], number & U32_MAX)
-            raise RuleError("%s %s is out of range: the kernel's %s holds 0 to %d%s%s"
-                            % (option, value, STATUS_KEYS[option], U32_MAX, wrapped,
-                               " (no limit)" if option == "-b" and wrapped and not number & U32_MAX else ""))
+            setting = STATUS_KEYS[option]
+            reason = "%s %s is out of range: the kernel's %s holds 0 to %d" % (option, value, setting, U32_MAX)
+            if number < 2 ** 64:  # beyond, strtoul fails and auditctl refuses it
+                kept = number & U32_MAX
+                unlimited = " (no limit)" if not kept and option != "--backlog_wait_time" else ""
+                reason += ": auditctl would set %s %d%s" % (setting, kept, unlimited)
+            raise RuleError(reason)
         reason = backlog_wait_time_reason(number) if option == "--backlog_wait_time" else None
         if reason:
             raise RuleError(reason)

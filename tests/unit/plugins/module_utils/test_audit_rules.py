@@ -136,7 +136,8 @@ BAD_RULES = [
                       "auditctl would set backlog_limit 0 (no limit)"),
     ("-b 99999999999", "auditctl would set backlog_limit 1215752191"),
     ("-b 18446744073709551616", "backlog_limit holds 0 to 4294967295"),
-    ("-r 4294967296", "-r 4294967296 is out of range: the kernel's rate_limit holds 0 to 4294967295"),
+    ("-r 4294967296", "-r 4294967296 is out of range: the kernel's rate_limit holds 0 to 4294967295: "
+                      "auditctl would set rate_limit 0 (no limit)"),
     ("-b 08", "'08' is not a number as written: a leading 0 makes it octal"),
     ("--backlog_wait_time 700000", "--backlog_wait_time 700000 is over 600000, the most any kernel"),
     ("-f 01", "-f takes 0, 1 or 2"),
