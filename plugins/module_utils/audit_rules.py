@@ -671,7 +671,8 @@ def parse_rule(text, tables, names_bits=None, listed=False):
     return rule
 
 
-# Characters the kernel and auditctl do not keep as written: NUL ends the line for auditctl,
+# Characters the kernel and auditctl do not keep as written (tab and carriage return have their own
+# reasons): NUL ends the line for auditctl,
 # \x01 separates the keys of a rule, auditctl 4.0 takes \x04 and \x07 for escapes.
 _CONTROL_CHARACTER = re.compile("[\x00-\x08\x0a-\x0c\x0e-\x1f\x7f]")
 # What surrogateescape decoding makes of bytes that are not UTF-8.

@@ -243,15 +243,9 @@ def test_module_refuses_them_before_anything_changes(tmp_path):
     assert (snapshot_dir(RULES_DIR), kernel_rules(), kernel_status()["backlog_limit"]) == before
 
 
-ROLE_PLAY = """
-- name: Apply the auditd role in check mode
-  hosts: localhost
-  gather_facts: false
-  roles:
-    - role: fleetaudit.auditd.auditd
-      vars:
-        auditd_rule_bundles: [base]
-"""
+# A playbook is YAML, and JSON is YAML.
+ROLE_PLAY = json.dumps([{"name": "Apply the auditd role in check mode", "hosts": "localhost", "gather_facts": False,
+                         "roles": [{"role": "fleetaudit.auditd.auditd", "vars": {"auditd_rule_bundles": ["base"]}}]}])
 
 
 def failed_messages(tmp_path, variables):
