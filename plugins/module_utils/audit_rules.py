@@ -28,11 +28,30 @@ from __future__ import annotations
 
 import errno
 import grp
+import gzip
 import os
 import pwd
 import re
 
-MAX_KEY_LENGTH = 31
+# AUDIT_MAX_KEY_LEN (kernel and auditctl, audit 3.0 and 4.0): the keys of a rule are joined by
+# KEY_SEPARATOR into one string of at most 256 bytes, which is what auditctl accepts.
+MAX_KEYS_BYTES = 256
+KEY_SEPARATOR = "\x01"
+# auditctl -R reads each line with fgets into LINE_SIZE (6144) bytes (audit 3.0 and 4.0): a longer
+# line is cut and its rest read as the next rule; 6142 bytes and the newline are read in one piece.
+MAX_LINE_BYTES = 6142
+# -F values, -b and -r are 32-bit in the kernel: auditctl keeps the low 32 bits of a larger number.
+U32_MAX = 0xFFFFFFFF
+S32_MIN = -0x80000000
+S32_MAX = 0x7FFFFFFF
+# The kernel's syscall mask has AUDIT_BITMASK_SIZE * 32 = 2048 bits, and its last 16
+# (AUDIT_SYSCALL_CLASSES) select syscall classes, not syscalls.
+SYSCALL_NUMBER_LIMIT = 2048 - 16
+# The kernel refuses a backlog_wait_time over 10 times its default of 60 s, in jiffies
+# (10 * AUDIT_BACKLOG_WAIT_TIME = 600 * HZ): 150000 with HZ=250 (Debian's kernels), 600000 with
+# HZ=1000, the highest HZ a kernel can be built with.
+BACKLOG_WAIT_TIME_PER_HZ = 600
+HIGHEST_HZ = 1000
 PERMISSION_ORDER = "rwxa"
 LISTS = ("task", "exit", "user", "exclude", "filesystem", "io_uring")
 # The order in which the kernel lists its filter lists (AUDIT_FILTER_* numbers).
@@ -43,9 +62,12 @@ _FIELD = re.compile(r"^([A-Za-z0-9_]*)(!=|>=|<=|&=|=|>|<|&)(.*)$")
 
 UID_FIELDS = frozenset(("uid", "euid", "suid", "fsuid", "auid", "obj_uid"))
 GID_FIELDS = frozenset(("gid", "egid", "sgid", "fsgid", "obj_gid"))
+# Listed signed by auditctl -l (pid=-1); of these only sessionid takes a minus (or unset) as input.
 SIGNED_FIELDS = frozenset(("pid", "ppid", "sessionid", "pers", "success", "saddr_fam"))
 UNSIGNED_FIELDS = frozenset(("inode", "devmajor", "devminor"))
 ARGUMENT_FIELDS = frozenset(("a0", "a1", "a2", "a3"))
+# The fields whose value auditctl reads with a minus (strtol); it refuses a minus in the others.
+NEGATIVE_FIELDS = UID_FIELDS | ARGUMENT_FIELDS | frozenset(("sessionid", "exit"))
 STRING_FIELDS = frozenset((
     "path", "dir", "exe", "subj_user", "subj_role", "subj_type", "subj_sen", "subj_clr",
     "obj_user", "obj_role", "obj_type", "obj_lev_low", "obj_lev_high",
@@ -224,7 +246,12 @@ class SyscallTables:
         if table is None:
             raise RuleError("no syscall table for %d-bit programs on %s" % (bits, self.machine))
         if name.isdigit():
-            return int(name)
+            number = int(name)
+            if number >= SYSCALL_NUMBER_LIMIT:
+                raise RuleError("syscall number %s is out of range (0 to %d): the kernel's syscall mask ends "
+                                "with 16 bits that select syscall classes, and auditctl keeps 32 bits of a "
+                                "larger number" % (name, SYSCALL_NUMBER_LIMIT - 1))
+            return number
         number = table.number(name)
         if number is None:
             raise RuleError("unknown syscall %s for %s" % (name, self.arch_name(bits)))
@@ -263,13 +290,19 @@ class SyscallTables:
 
 _HEX = re.compile(r"^0[xX][0-9a-fA-F]+$")
 _OCTAL = re.compile(r"^0[0-7]+$")
+_OCTAL_PREFIX = re.compile(r"^[0-7]*")
 
 
 def _c_integer(text):
-    """An integer the way strtol(..., 0) reads it (decimal, 0x hex, 0 octal, optional sign)."""
+    """An integer the way strtol(..., 0) reads it (decimal, 0x hex, 0 octal, optional sign),
+    refused where strtol would stop early and read another number (``08`` is 0)."""
     body = text[1:] if text[:1] in "+-" else text
     sign = -1 if text.startswith("-") else 1
     if body.isdigit() and body.isascii():
+        if body.startswith("0") and len(body) > 1 and not _OCTAL.match(body):
+            read = int(_OCTAL_PREFIX.match(body).group(0), 8)
+            raise RuleError("%r is not a number as written: a leading 0 makes it octal, "
+                            "where 8 and 9 are no digits (auditctl would read %d)" % (text, sign * read))
         return sign * int(body, 8 if _OCTAL.match(body) else 10)
     if _HEX.match(body):
         return sign * int(body[2:], 16)
@@ -281,70 +314,105 @@ def _signed32(value):
     return value - 0x100000000 if value & 0x80000000 else value
 
 
-def _account_number(field, value, lookup, kind):
-    if value == "unset":
-        return UNSET
-    try:
-        return _c_integer(value) & 0xFFFFFFFF
-    except RuleError:
-        pass
-    try:
-        return lookup(value)
-    except KeyError:
-        raise RuleError("unknown %s %r in %s" % (kind, value, field))
+def _looks_numeric(value, negative):
+    """Whether auditctl reads `value` as a number: a digit first, or a minus and a digit where
+    the field takes a sign (anything else is a name to look up, or refused)."""
+    return value[:1].isdigit() or (negative and value[:1] == "-" and value[1:2].isdigit())
 
 
-def _exit_value(value):
+def _field_number(name, value, listed=False):
+    """A number of a ``-F`` field, as auditctl reads it and the kernel keeps it.
+
+    auditctl reads digits with strtoul and, for NEGATIVE_FIELDS, a minus and digits with strtol,
+    then keeps 32 bits: ``uid=4294967296`` would load as ``uid=0``, so a number out of the
+    field's 32-bit range is refused. `listed` reads ``auditctl -l``, which prints some unsigned
+    fields signed (``pid=-1``).
+    """
+    if not _looks_numeric(value, negative=True):
+        raise RuleError("%r is not a number" % value)
+    if value.startswith("-") and not listed and name not in NEGATIVE_FIELDS:
+        raise RuleError("field %s takes no negative number (auditctl refuses %s)" % (name, value))
+    number = _c_integer(value)
+    low, high = (S32_MIN, S32_MAX) if name == "exit" else (S32_MIN, U32_MAX)
+    if not low <= number <= high:
+        loaded = _signed32(number) if name == "exit" else number & U32_MAX
+        shown_low = low if name == "exit" or value.startswith("-") else 0
+        raise RuleError("%s=%s is out of range: the kernel holds %d to %d there, and auditctl would load %s=%d"
+                        % (name, value, shown_low, high, name, loaded))
+    return number & U32_MAX
+
+
+def _account_number(name, value, listed):
+    """The value of a uid or gid field: a number, a user or group name, or (uid fields) unset.
+
+    auditctl reads a gid with a minus as a group name. The kernel refuses -1 (unset) in every
+    one of these fields but auid (loginuid), where it means "never logged in".
+    """
+    uid = name in UID_FIELDS
+    if uid and value == "unset":
+        number = UNSET
+    elif _looks_numeric(value, negative=uid or listed):
+        number = _field_number(name, value, listed)
+    else:
+        kind = "user" if uid else "group"
+        try:
+            number = pwd.getpwnam(value).pw_uid if uid else grp.getgrnam(value).gr_gid
+        except KeyError:
+            hint = " (auditctl reads a gid with a minus as a group name)" if value.startswith("-") else ""
+            raise RuleError("unknown %s %r in %s%s" % (kind, value, name, hint))
+    if number == UNSET and name != "auid":
+        raise RuleError("%s=%s: the kernel refuses -1 (4294967295, unset) as a %s; only auid can be unset"
+                        % (name, value, "user" if uid else "group"))
+    return number
+
+
+def _exit_value(value, listed):
     negative = value.startswith("-")
     name = value[1:] if negative else value
     if name in ERRNO_NUMBERS:
         return -ERRNO_NUMBERS[name] if negative else ERRNO_NUMBERS[name]
-    try:
-        return _signed32(_c_integer(value))
-    except RuleError:
+    if not _looks_numeric(value, negative=True):
         raise RuleError("unknown errno %s in exit field" % value)
+    return _signed32(_field_number("exit", value, listed))
 
 
-def _named_number(value, numbers, what, known=None):
+def _named_number(name, value, numbers, what, known=None, listed=False):
     """A value given by name (a key of `numbers`) or as a number (one of `known` if given)."""
     if value in numbers:
         return numbers[value]
-    try:
-        number = _c_integer(value)
-    except RuleError:
-        number = None
-    if number is None or (known is not None and number not in known):
+    if not _looks_numeric(value, negative=False):
+        raise RuleError("unknown %s %s" % (what, value))
+    number = _field_number(name, value, listed)
+    if known is not None and number not in known:
         raise RuleError("unknown %s %s" % (what, value))
     return number
 
 
-def _field_forms(name, value):
+def _field_forms(name, value, listed=False):
     """``(canonical, printed, loadable)`` forms of one ``-F`` value.
 
     *printed* is what ``auditctl -l`` shows; *loadable* is what ``auditctl`` accepts back, which
-    differs for some (``-F pid=-1`` and ``-F filetype=32768`` are refused).
+    differs for some (``-F pid=-1`` and ``-F filetype=32768`` are refused). `listed` reads a
+    value as ``auditctl -l`` prints it.
     """
     if name in UID_FIELDS or name in GID_FIELDS:
-        if name in UID_FIELDS:
-            number = _account_number(name, value, lambda text: pwd.getpwnam(text).pw_uid, "user")
-        else:
-            number = _account_number(name, value, lambda text: grp.getgrnam(text).gr_gid, "group")
+        number = _account_number(name, value, listed)
         return number, str(_signed32(number)), str(number)
     if name in SIGNED_FIELDS:
-        number = UNSET if value == "unset" else _c_integer(value) & 0xFFFFFFFF
+        number = UNSET if value == "unset" and name == "sessionid" else _field_number(name, value, listed)
         return number, str(_signed32(number)), str(number)
     if name in UNSIGNED_FIELDS:
-        number = _c_integer(value) & 0xFFFFFFFF
+        number = _field_number(name, value, listed)
         return number, str(number), str(number)
     if name in ARGUMENT_FIELDS:
-        number = _c_integer(value) & 0xFFFFFFFF
+        number = _field_number(name, value, listed)
         return number, "0x%X" % number, "0x%X" % number
     if name == "exit":
-        number = _exit_value(value)
+        number = _exit_value(value, listed)
         printed = "-" + ERRNO_NAMES[-number] if number < 0 and -number in ERRNO_NAMES else str(number)
         return number, printed, printed
     if name == "msgtype":
-        number = _named_number(value, MESSAGE_TYPE_NUMBERS, "message type")
+        number = _named_number(name, value, MESSAGE_TYPE_NUMBERS, "message type", listed=listed)
         printed = MESSAGE_TYPES.get(number, str(number))
         return number, printed, printed
     if name == "perm":
@@ -353,11 +421,11 @@ def _field_forms(name, value):
         letters = "".join(letter for letter in PERMISSION_ORDER if letter in value)
         return letters, letters, letters
     if name == "filetype":
-        number = _named_number(value, FILE_TYPES, "file type", known=FILE_TYPES.values())
+        number = _named_number(name, value, FILE_TYPES, "file type", known=FILE_TYPES.values(), listed=listed)
         names = {code: text for text, code in FILE_TYPES.items()}
         return number, str(number), names[number]
     if name == "fstype":
-        number = _named_number(value, FS_TYPES, "file system type")
+        number = _named_number(name, value, FS_TYPES, "file system type", listed=listed)
         names = {code: text for text, code in FS_TYPES.items()}
         printed = names.get(number, str(number))
         return number, printed, printed
@@ -476,10 +544,53 @@ def _control_value(option, value):
             raise RuleError("%s takes 0, 1 or 2, not %r" % (option, value))
         return value
     if option in ("-b", "-r", "--backlog_wait_time"):
-        if not value.isdigit():
+        # auditctl reads them with strtoul(..., 0) after checking for a digit first.
+        if not value[:1].isdigit():
             raise RuleError("%s takes a non-negative integer, not %r" % (option, value))
-        return str(int(value))
+        number = _c_integer(value)
+        if number > U32_MAX:
+            setting = STATUS_KEYS[option]
+            reason = "%s %s is out of range: the kernel's %s holds 0 to %d" % (option, value, setting, U32_MAX)
+            if number < 2 ** 64:  # beyond, strtoul fails and auditctl refuses it
+                kept = number & U32_MAX
+                unlimited = " (no limit)" if not kept and option != "--backlog_wait_time" else ""
+                reason += ": auditctl would set %s %d%s" % (setting, kept, unlimited)
+            raise RuleError(reason)
+        reason = backlog_wait_time_reason(number) if option == "--backlog_wait_time" else None
+        if reason:
+            raise RuleError(reason)
+        return str(number)
     return value
+
+
+def backlog_wait_time_reason(value, hz=None):
+    """Why the kernel refuses ``--backlog_wait_time`` `value`, or ``None``: over 600 * HZ jiffies,
+    with the host's `hz`, or when unknown the highest HZ a kernel can be built with.
+
+    auditctl's own refusal misleads: "Error sending backlog limit request (Invalid argument)".
+    """
+    limit = BACKLOG_WAIT_TIME_PER_HZ * (hz or HIGHEST_HZ)
+    if value <= limit:
+        return None
+    which = ("this host's kernel (HZ=%d)" % hz if hz
+             else "any kernel (HZ=%d; 150000 with the HZ=250 of Debian's kernels)" % HIGHEST_HZ)
+    return ("--backlog_wait_time %d is over %d, the most %s takes: 10 times its default wait of 60 s, "
+            "counted in jiffies" % (value, limit, which))
+
+
+def kernel_hz(release=None):
+    """CONFIG_HZ of the running kernel, from /proc/config.gz or /boot/config-RELEASE (which
+    Debian, Ubuntu and RHEL install with the kernel), or ``None`` when neither says."""
+    release = release or os.uname()[2]
+    for path, opener in (("/proc/config.gz", gzip.open), ("/boot/config-" + release, open)):
+        try:
+            with opener(path, "rt") as handle:
+                for line in handle:
+                    if line.startswith("CONFIG_HZ="):
+                        return int(line.split("=", 1)[1])
+        except (IOError, OSError, ValueError):
+            continue
+    return None
 
 
 def parse_rule(text, tables, names_bits=None, listed=False):
@@ -498,6 +609,8 @@ def parse_rule(text, tables, names_bits=None, listed=False):
     if "\r" in text:
         # augenrules before audit 4.0 keeps a CRLF file's carriage returns in the compiled file.
         raise RuleError("carriage return (a CRLF file?): it would become part of the rule")
+    if not listed:
+        _check_text(text)
     rule = AuditRule(text)
     options = _options(split_words(text))
     syscall_words = []
@@ -523,7 +636,7 @@ def parse_rule(text, tables, names_bits=None, listed=False):
         elif option == "-p":
             if rule.command not in ("-w", "-W"):
                 raise RuleError("-p needs a watch (-w) given before it; use -F perm= in -a rules")
-            rule.perms = _field_forms("perm", value)[0]
+            rule.perms = _field_forms("perm", value, listed)[0]
         elif option == "-S":
             if rule.command not in ("-a", "-A", "-d"):
                 raise RuleError("-S needs -a (or -A, -d) given before it")
@@ -546,24 +659,61 @@ def parse_rule(text, tables, names_bits=None, listed=False):
         if not rule.controls:
             raise RuleError("no rule and no control option")
         rule.kind = "control"
-        _check_keys(rule.keys)
+        _check_keys(rule.keys, listed)
         return rule
     rule.kind = "delete" if rule.command in ("-d", "-W") else "rule"
     if rule.command in ("-w", "-W"):
         rule.paths.append(("-w", rule.watch_path))
         _finish_watch(rule, rule.watch_path, rule.perms or PERMISSION_ORDER, None)
     else:
-        _finish_syscall_rule(rule, syscall_words, field_words, tables, names_bits)
-    _check_keys(rule.keys)
+        _finish_syscall_rule(rule, syscall_words, field_words, tables, names_bits, listed)
+    _check_keys(rule.keys, listed)
     return rule
 
 
-def _check_keys(keys):
+# Characters the kernel and auditctl do not keep as written (tab and carriage return have their own
+# reasons): NUL ends the line for auditctl,
+# \x01 separates the keys of a rule, auditctl 4.0 takes \x04 and \x07 for escapes.
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0a-\x0c\x0e-\x1f\x7f]")
+# What surrogateescape decoding makes of bytes that are not UTF-8.
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+# auditctl finds a -F operator anywhere in the word, these first: in "key=a!=b" the field is "key=a".
+_TWO_CHARACTER_OPERATORS = ("!=", ">=", "<=", "&=")
+
+
+def _check_text(text):
+    """Refuses a written line that would not reach the kernel as written."""
+    size = len(text.encode("utf-8", "surrogateescape"))
+    if size > MAX_LINE_BYTES:
+        raise RuleError("line is %d bytes long: auditctl reads at most %d (and the newline) at once "
+                        "and would take the rest for another rule" % (size, MAX_LINE_BYTES))
+    match = _NOT_UTF8.search(text)
+    if match:
+        raise RuleError("byte \\x%02x at column %d is not UTF-8: rule files must be UTF-8 text"
+                        % (ord(match.group(0)) - 0xDC00, match.start() + 1))
+    match = _CONTROL_CHARACTER.search(text)
+    if match:
+        character = match.group(0)
+        why = ("auditctl ends the rule there" if character == "\x00"
+               else "the kernel joins the keys of a rule with it, and would list two keys" if character == KEY_SEPARATOR
+               else "rules must be printable text")
+        raise RuleError("control character \\x%02x at column %d: %s" % (ord(character), match.start() + 1, why))
+
+
+def _check_keys(keys, listed=False):
     for key in keys:
         if not key:
             raise RuleError("empty key")
-        if len(key) > MAX_KEY_LENGTH:
-            raise RuleError("key %r is %d characters long (at most %d)" % (key, len(key), MAX_KEY_LENGTH))
+        operators = [operator for operator in _TWO_CHARACTER_OPERATORS if operator in key]
+        if operators and not listed:
+            raise RuleError("key %r holds %s: auditctl reads key=%s as a field comparison and refuses it"
+                            % (key, operators[0], key))
+    size = sum(len(key.encode("utf-8", "surrogateescape")) for key in keys) + len(keys) - 1
+    if size > MAX_KEYS_BYTES:
+        if len(keys) == 1:
+            raise RuleError("key is %d bytes long: the kernel takes at most %d" % (size, MAX_KEYS_BYTES))
+        raise RuleError("the %d keys take %d bytes, joined by a separator: the kernel takes at most %d "
+                        "for all keys of a rule" % (len(keys), size, MAX_KEYS_BYTES))
 
 
 def _finish_watch(rule, path, perms, field_words):
@@ -582,7 +732,7 @@ def _finish_watch(rule, path, perms, field_words):
         rule.loadable = " ".join(["-a always,exit"] + field_words + ["-F key=" + key for key in rule.keys])
 
 
-def _parse_field(kind, word, rule):
+def _parse_field(kind, word, rule, listed):
     match = _FIELD.match(word)
     if not match or not match.group(1):
         raise RuleError("%s %r is not NAME OPERATOR VALUE" % (kind, word))
@@ -616,7 +766,7 @@ def _parse_field(kind, word, rule):
         raise RuleError("field %s cannot be used with the filesystem list (only fstype)" % name)
     if not value:
         raise RuleError("field %s has no value" % name)
-    canonical, printed, loadable = _field_forms(name, value)
+    canonical, printed, loadable = _field_forms(name, value, listed)
     return (name, op, canonical), "-F %s%s%s" % (name, op, printed), "-F %s%s%s" % (name, op, loadable)
 
 
@@ -624,7 +774,7 @@ def _parse_field(kind, word, rule):
 _WATCH_FIELDS = ({"path", "perm"}, {"dir", "perm"})
 
 
-def _finish_syscall_rule(rule, syscall_words, field_words, tables, default_bits):
+def _finish_syscall_rule(rule, syscall_words, field_words, tables, default_bits, listed):
     fields = []
     arch_bits = None
     for kind, word, after_syscalls in field_words:
@@ -643,7 +793,7 @@ def _finish_syscall_rule(rule, syscall_words, field_words, tables, default_bits)
                 raise RuleError("-F arch given twice")
             arch_bits = (match.group(2), ARCH_ALIASES[match.group(3)])
             continue
-        fields.append(_parse_field(kind, word, rule))
+        fields.append(_parse_field(kind, word, rule, listed))
     rule.arch = arch_bits
     names_bits = arch_bits[1] if arch_bits and arch_bits[0] == "=" else (default_bits or tables.default_bits)
     if syscall_words and rule.list not in ("exit", "io_uring"):
@@ -691,26 +841,45 @@ def _finish_syscall_rule(rule, syscall_words, field_words, tables, default_bits)
 def missing_path_reason(option, path, isdir=os.path.isdir):
     """Why auditctl would refuse a watched path on this host, or ``None``.
 
-    ``-w PATH`` and ``-F path=PATH`` need PATH's parent directory; ``-F dir=DIR`` needs DIR.
+    ``-w PATH`` and ``-F path=PATH`` need PATH's parent directory; ``-F dir=DIR`` needs DIR, a
+    directory (auditctl 3.0.9 loads it on a file, and the kernel lists it as ``-w FILE``).
     """
     if option == "dir":
-        if not isdir(path):
-            return "directory %s does not exist (-F dir= needs it)" % path
-        return None
+        if isdir(path):
+            return None
+        if os.path.exists(path):
+            return "%s is not a directory (-F dir= watches a directory tree; use -w or -F path= for a file)" % path
+        return "directory %s does not exist (-F dir= needs it)" % path
     parent = os.path.dirname(path.rstrip("/")) or "/"
     if not isdir(parent):
         return "parent directory %s of %s does not exist" % (parent, path)
     return None
 
 
-def validate_lines(lines, tables, check_paths=True):
+def kernel_match_key(rule):
+    """What the kernel compares to answer "Rule exists": a rule's fields in their order and
+    number (it loads ``-F uid=0 -F gid=0`` and ``-F gid=0 -F uid=0`` as two rules)."""
+    if rule.identity[0] == "watch":
+        return rule.identity
+    return rule.identity + (tuple(rule.fields),)
+
+
+def reportable(text):
+    """`text` with the bytes that are not UTF-8 (decoded with surrogateescape) as ``\\xNN``, so
+    that it can be returned as JSON."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def validate_lines(lines, tables, check_paths=True, hz=kernel_hz):
     """Parses and checks compiled rule lines (objects with ``text``, ``source`` and ``line``).
 
     Returns ``(parsed, errors)``: ``[(line, AuditRule), ...]`` for the lines that parse, and one
     ``{file, line, rule, reason}`` per refused line, every one of them (not only the first).
-    Besides what `parse_rule` refuses: watched paths auditctl cannot resolve on this host, and a
-    rule equal to one loaded before it (the kernel answers "Rule exists"), whose error also has
-    ``kept_at``, the ``FILE:LINE`` of the first copy.
+    Besides what `parse_rule` refuses, with `check_paths` what depends on this host: watched
+    paths auditctl cannot resolve, and a ``--backlog_wait_time`` over what its kernel takes
+    (`hz` returns the kernel's HZ, or ``None``); and a rule equal to one loaded before it (the
+    kernel answers "Rule exists"), whose error also has ``kept_at``, the ``FILE:LINE`` of the
+    first copy.
     """
     parsed = []
     errors = []
@@ -733,19 +902,25 @@ def validate_lines(lines, tables, check_paths=True):
                     reason = missing_path_reason(option, path, isdir=isdir)
                     if reason:
                         raise RuleError(reason)
+                if "--backlog_wait_time" in rule.controls:
+                    reason = backlog_wait_time_reason(int(rule.controls["--backlog_wait_time"]), hz())
+                    if reason:
+                        raise RuleError(reason)
         except RuleError as error:
-            errors.append({"file": line.source, "line": line.line, "rule": line.text, "reason": str(error)})
+            errors.append({"file": reportable(line.source), "line": line.line, "rule": reportable(line.text),
+                           "reason": str(error)})
             continue
         if rule.kind == "control" and "-D" in rule.controls and not rule.keys:
             seen.clear()
         elif rule.kind == "rule":
-            first = seen.get(rule.identity)
+            key = kernel_match_key(rule)
+            first = seen.get(key)
             if first is not None:
-                errors.append({"file": line.source, "line": line.line, "rule": line.text,
+                errors.append({"file": reportable(line.source), "line": line.line, "rule": reportable(line.text),
                                "reason": "duplicate of %s:%d (the kernel refuses a rule that exists)" % first,
                                "kept_at": "%s:%d" % first})
                 continue
-            seen[rule.identity] = (line.source, line.line)
+            seen[key] = (reportable(line.source), line.line)
         parsed.append((line, rule))
     return parsed, errors
 

@@ -13,7 +13,8 @@ author:
 description:
   - Does in one call what C(augenrules --load) does, and what it does not.
   - Writes rule files into O(rules_dir), validates every rule before anything is written (file name,
-    line, rule and reason for each one auditctl would refuse), compiles them into O(rules_file)
+    line, rule and reason for each one auditctl would refuse, or the kernel would take differently
+    than written, such as a number past 32 bits or a NUL in a key), compiles them into O(rules_file)
     byte for byte as the host's own C(augenrules) would, and makes the kernel's rules equal to it.
   - Compares the compiled rules with the kernel's (C(auditctl -l) and C(auditctl -s)) on a
     canonical form, so that rules auditctl rewrites when it lists them show no false drift.

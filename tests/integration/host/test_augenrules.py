@@ -38,7 +38,7 @@ BAD_RULES = [
     "-a always,exit -F arch=b64 -S open -F perm!=w",
     "-w /etc/passwd -p wq -k badperm",
     "-a always,exit -F path=/etc/passwd -F perm=rwxz",
-    "-w /etc/hosts -k abcdefghijabcdefghijabcdefghijXY",
+    "-w /etc/hosts -k " + "k" * 257,
     "-w /no-such-dir-fa/file -p wa",
     "-a always,exit -F dir=/no-such-dir-fa -F perm=wa",
     "-a always,exit -F path=/no-such-dir-fa/x -F perm=wa",

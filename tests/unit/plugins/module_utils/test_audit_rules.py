@@ -1,5 +1,7 @@
 """Rule parsing, the canonical form auditctl -l prints, and validation with file and line."""
 
+import json
+
 import pytest
 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_rules import (
@@ -114,8 +116,14 @@ BAD_RULES = [
     ("-a always,exit -F arch=b64 -S open -F perm!=w", "field perm takes only ="),
     ("-w /etc/passwd -p wq", "bad permission letters 'wq'"),
     ("-a always,exit -F path=/etc/passwd -F perm=rwxz", "bad permission letters 'rwxz'"),
-    ("-w /etc/hosts -k abcdefghijabcdefghijabcdefghijXY", "is 32 characters long (at most 31)"),
-    ("-a always,exit -F arch=b64 -S open -F key=" + "k" * 40, "is 40 characters long"),
+    ("-w /etc/hosts -k " + "k" * 257, "key is 257 bytes long: the kernel takes at most 256"),
+    ("-a always,exit -F arch=b64 -S open -F key=" + "\u00e9" * 129, "key is 258 bytes long"),
+    ("-w /etc/hosts -k %s -k %s" % ("a" * 128, "b" * 128), "the 2 keys take 257 bytes, joined by a separator"),
+    ("-w /etc/hosts -p wa -k abc\x00def", "control character \\x00 at column 27: auditctl ends the rule there"),
+    ("-w /etc/hosts -p wa -k abc\x01def", "control character \\x01 at column 27: the kernel joins the keys"),
+    ("-w /etc/hosts -p wa -k abc\x07def", "control character \\x07 at column 27"),
+    ("-w /etc/hosts -p wa -k a!=b", "auditctl reads key=a!=b as a field comparison and refuses it"),
+    ("-a always,exit -F arch=b64 -S " + "a" * 10000, "line is 10030 bytes long: auditctl reads at most 6142"),
     ("-w /no-such-dir-here/file -p wa", "parent directory /no-such-dir-here of"),
     ("-a always,exit -F dir=/no-such-dir-here -F perm=wa", "directory /no-such-dir-here does not exist"),
     ("-a always,exit -F path=/no-such-dir-here/x -F perm=wa", "parent directory /no-such-dir-here"),
@@ -124,6 +132,34 @@ BAD_RULES = [
     ("-f 5", "-f takes 0, 1 or 2"),
     ("-b many", "-b takes a non-negative integer"),
     ("--backlog_wait_time -1", "--backlog_wait_time takes a non-negative integer"),
+    ("-b 4294967296", "-b 4294967296 is out of range: the kernel's backlog_limit holds 0 to 4294967295: "
+                      "auditctl would set backlog_limit 0 (no limit)"),
+    ("-b 99999999999", "auditctl would set backlog_limit 1215752191"),
+    ("-b 18446744073709551616", "backlog_limit holds 0 to 4294967295"),
+    ("-r 4294967296", "-r 4294967296 is out of range: the kernel's rate_limit holds 0 to 4294967295: "
+                      "auditctl would set rate_limit 0 (no limit)"),
+    ("-b 08", "'08' is not a number as written: a leading 0 makes it octal"),
+    ("--backlog_wait_time 700000", "--backlog_wait_time 700000 is over 600000, the most any kernel"),
+    ("-f 01", "-f takes 0, 1 or 2"),
+    ("-a always,exit -F arch=b64 -S open -F uid=4294967296",
+     "uid=4294967296 is out of range: the kernel holds 0 to 4294967295 there, and auditctl would load uid=0"),
+    ("-a always,exit -F arch=b64 -S open -F auid>=-2147483649",
+     "the kernel holds -2147483648 to 4294967295 there, and auditctl would load auid=2147483647"),
+    ("-a always,exit -F arch=b64 -S open -F uid=08", "auditctl would read 0"),
+    ("-a always,exit -F arch=b64 -S open -F euid=-1", "the kernel refuses -1 (4294967295, unset) as a user"),
+    ("-a always,exit -F arch=b64 -S open -F obj_uid=unset", "only auid can be unset"),
+    ("-a always,exit -F arch=b64 -S open -F gid=4294967295", "the kernel refuses -1 (4294967295, unset) as a group"),
+    ("-a always,exit -F arch=b64 -S open -F gid=-1", "unknown group '-1' in gid (auditctl reads a gid with a minus"),
+    ("-a always,exit -F arch=b64 -S open -F pid=-5", "field pid takes no negative number"),
+    ("-a always,exit -F arch=b64 -S open -F pid=4294967296", "auditctl would load pid=0"),
+    ("-a always,exit -F arch=b64 -S open -F sessionid=4294967296", "auditctl would load sessionid=0"),
+    ("-a always,exit -F arch=b64 -S open -F a0=0x100000000", "auditctl would load a0=0"),
+    ("-a always,exit -F arch=b64 -S open -F exit=2147483648",
+     "the kernel holds -2147483648 to 2147483647 there, and auditctl would load exit=-2147483648"),
+    ("-a always,exclude -F msgtype=4294967296", "auditctl would load msgtype=0"),
+    ("-a always,exclude -F msgtype=-5", "unknown message type -5"),
+    ("-a always,exit -F arch=b32 -S 4294967297", "syscall number 4294967297 is out of range (0 to 2031)"),
+    ("-a always,exit -F arch=b64 -S 2047", "the kernel's syscall mask ends with 16 bits that select syscall classes"),
     ("-a always,entry -F arch=b64 -S open", "the entry list is deprecated"),
     ("-a always,nolist -S open", "unknown list 'nolist'"),
     ("-a sometimes,exit -S open", "unknown action 'sometimes'"),
@@ -187,6 +223,79 @@ def test_duplicates_are_refused_across_files_until_a_delete_all():
     _parsed, errors = validate_lines(lines, TABLES)
     assert [(error["file"], error["line"]) for error in errors] == [("20.rules", 1), ("20.rules", 2)]
     assert errors[0]["reason"] == "duplicate of 10.rules:1 (the kernel refuses a rule that exists)"
+
+
+@pytest.mark.parametrize("text", [
+    "-w /etc/hosts -p wa -k " + "k" * 256,
+    "-w /etc/hosts -p wa -k %s -k %s" % ("a" * 127, "b" * 128),
+    "-w /etc/hosts -p wa -k a=b>c<d&e",
+    "-a always,exit -F arch=b64 -S open" + " " * (6142 - 48) + "-k " + "k" * 10,
+    "-b 4294967295",
+    "-b 0",
+    "-r 4294967295",
+    "--backlog_wait_time 600000",
+    "-a always,exit -F arch=b64 -S open -F uid=4294967294 -F euid=-2 -F auid!=-1 -F suid=0x10 -F fsuid=010",
+    "-a always,exit -F arch=b64 -S open -F auid=4294967295 -F gid=4294967294 -F sessionid=unset",
+    "-a always,exit -F arch=b64 -S open -F a0=-1 -F a1=0xFFFFFFFF -F a2=-2147483648 -F a3=4294967295",
+    "-a always,exit -F arch=b64 -S open -F exit=-2147483648 -F pid=4294967295 -F inode=4294967295",
+    "-a always,exit -F arch=b64 -S open -F exit=2147483647",
+    "-a always,exit -F arch=b64 -S 2031",
+])
+def test_values_at_the_kernel_limits_are_accepted(text):
+    assert len(text.encode()) <= 6142
+    # A kernel of unknown HZ: the most any kernel takes.
+    _parsed, errors = validate_lines(source_lines([("50-edge.rules", text + "\n")]), TABLES, hz=lambda: None)
+    assert errors == []
+
+
+def test_a_line_of_6143_bytes_is_refused():
+    text = "-a always,exit -F arch=b64 -S open" + " " * (6143 - 47) + "-k " + "k" * 10
+    _parsed, errors = validate_lines(source_lines([("50-long.rules", text + "\n")]), TABLES)
+    assert [error["reason"] for error in errors] == [
+        "line is 6143 bytes long: auditctl reads at most 6142 (and the newline) at once "
+        "and would take the rest for another rule"]
+
+
+def test_bytes_that_are_not_utf8_are_refused_and_reported_as_escapes():
+    data = b"-w /etc/hosts -p wa -k identity\n-w /etc/hosts -p wa -k caf\xe9\n"
+    lines = source_lines([("50-latin1.rules", data.decode("utf-8", "surrogateescape"))])
+    _parsed, errors = validate_lines(lines, TABLES)
+    assert errors == [{"file": "50-latin1.rules", "line": 2, "rule": "-w /etc/hosts -p wa -k caf\\xe9",
+                       "reason": "byte \\xe9 at column 27 is not UTF-8: rule files must be UTF-8 text"}]
+    json.dumps(errors).encode("utf-8")
+    assert "caf\\xe9" in format_errors(errors)
+
+
+def test_backlog_wait_time_is_checked_against_the_hosts_kernel():
+    def errors(text, hz, check_paths=True):
+        lines = source_lines([("10-base.rules", text + "\n")])
+        return [error["reason"] for error in validate_lines(lines, TABLES, check_paths=check_paths, hz=lambda: hz)[1]]
+    assert errors("--backlog_wait_time 150000", 250) == []
+    assert errors("--backlog_wait_time 150001", 250) == [
+        "--backlog_wait_time 150001 is over 150000, the most this host's kernel (HZ=250) takes: "
+        "10 times its default wait of 60 s, counted in jiffies"]
+    assert errors("--backlog_wait_time 600000", None) == []
+    assert errors("--backlog_wait_time 600000", 250, check_paths=False) == []
+
+
+def test_fields_in_another_order_or_number_are_other_rules_to_the_kernel():
+    lines = source_lines([("10.rules", "-a always,exit -F arch=b64 -S open -F uid=0 -F gid=0 -k r\n"
+                                       "-a always,exit -F arch=b64 -S open -F gid=0 -F uid=0 -k r\n"
+                                       "-a always,exit -F arch=b64 -S open -F uid=0 -F uid=0 -k r\n"
+                                       "-a always,exit -F arch=b64 -S open -F uid=0 -k r\n"
+                                       "-a always,exit -F arch=b64 -S open -F uid=root -F gid=0 -k r\n")])
+    parsed, errors = validate_lines(lines, TABLES)
+    assert len(parsed) == 4
+    assert [(error["line"], error["reason"]) for error in errors] == [
+        (5, "duplicate of 10.rules:1 (the kernel refuses a rule that exists)")]
+
+
+def test_dir_field_on_a_file_is_not_a_directory(tmp_path):
+    regular = tmp_path / "file"
+    regular.write_text("")
+    lines = source_lines([("a.rules", "-a always,exit -F dir=%s -F perm=wa\n" % regular)])
+    assert [error["reason"] for error in validate_lines(lines, TABLES)[1]] == [
+        "%s is not a directory (-F dir= watches a directory tree; use -w or -F path= for a file)" % regular]
 
 
 def test_missing_watch_file_is_fine_when_its_parent_exists(tmp_path):

@@ -124,7 +124,7 @@ def test_loadable_lines_parse_back_to_the_same_rules(version, name):
 
 
 def test_loadable_forms_auditctl_accepts():
-    rule = parse_rule("-a always,exit -F arch=b64 -S open -F pid=-1 -F filetype=file -F auid<=-2", TABLES)
+    rule = parse_rule("-a always,exit -F arch=b64 -S open -F pid=-1 -F filetype=file -F auid<=-2", TABLES, listed=True)
     assert rule.loadable == "-a always,exit -F arch=b64 -S 2 -F pid=4294967295 -F filetype=file -F auid<=4294967294"
     watch = parse_kernel_rules(["-w /etc/ssh/ -p wa -k sshd"], TABLES)[0]
     assert watch.loadable == "-a always,exit -F dir=/etc/ssh/ -F perm=wa -F key=sshd"
