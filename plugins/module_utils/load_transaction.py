@@ -276,11 +276,11 @@ class Intent:
     ``files`` is ``[(path, before, after), ...]`` (bytes, ``None`` for no file), in commit order.
     ``kernel`` is ``{"rules": [auditctl -l lines], "status": {auditctl -s}}`` as read before, or
     ``None`` without kernel audit. ``load`` says whether the kernel is loaded from ``compiled``
-    (the compiled file's new content). ``phase`` is ``writing``, ``loading`` or ``rolling back``
+    (the compiled file's new content). ``phase`` is ``loading`` (finish it) or ``rolling back``
     (a load that failed: its rules are known bad, so the next run puts the old state back).
     """
 
-    def __init__(self, files, compiled, kernel, load, phase="writing", pid=None, started=None):
+    def __init__(self, files, compiled, kernel, load, phase="loading", pid=None, started=None):
         self.files = list(files)
         self.compiled = compiled
         self.kernel = kernel

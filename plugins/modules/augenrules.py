@@ -17,9 +17,35 @@ description:
     byte for byte as the host's own C(augenrules) would, and makes the kernel's rules equal to it.
   - Compares the compiled rules with the kernel's (C(auditctl -l) and C(auditctl -s)) on a
     canonical form, so that rules auditctl rewrites when it lists them show no false drift.
-  - Loads with C(auditctl -R) on a copy of the compiled file that starts with C(-D), then reads the
-    kernel back. A load that fails part-way is rolled back (rule files, compiled file, kernel rules
-    and settings as they were) and the task fails with auditctl's message.
+  - Loads with C(auditctl -R) the compiled file preceded by C(-D), passed through a file without a
+    name (nothing is left in C(/tmp) when the run is killed), then reads the kernel back. A load
+    that fails part-way is rolled back (rule files, compiled file, kernel rules and settings as
+    they were), the kernel is read back to check that it holds what it held before, and the task
+    fails with auditctl's message.
+  - One run at a time per host, whatever its O(state), by an exclusive C(flock) on
+    C(/run/fleetaudit-augenrules/lock), held from reading the files and the kernel to verifying
+    the load. The lock file names its holder (PID, since when, which state). A second run waits
+    up to O(lock_timeout) seconds, then fails naming the holder. Check mode and V(checked) take
+    the same exclusive lock, so that they never read files or a kernel half-way through a load;
+    exclusive rather than shared because a steady stream of read-only checks would otherwise
+    keep a loading run waiting (C(flock) gives no priority to writers), and so that the lock file
+    always names its one holder. C(auditctl) inherits the lock, so a C(auditctl) that outlives a
+    killed run keeps the next run waiting until it is done.
+  - All writes of a run succeed or none remain. Every new rule file, the compiled file and its
+    C(.prev) are first written to hidden temporary files beside them (C(.fleetaudit-augenrules.*),
+    which C(augenrules) ignores), so that a full disk fails there, naming the path, before
+    anything is renamed; then they are renamed into place, and any error puts back what was
+    renamed.
+  - Before its first change a run records what it found and what it changes (rule files,
+    compiled file, the kernel's rules and settings) in C(/run/fleetaudit-augenrules/intent.json),
+    written atomically, and removes the record once the kernel is verified. A run that finds a
+    record left by an interrupted run (killed, or host crash without reboot) repairs it first,
+    warns, and returns RV(recovered) - it writes the interrupted run's files and loads its
+    compiled file (the files may already hold them), and when that load fails, or when the
+    interrupted run had already failed its load, puts back the files and kernel as that run found
+    them. Files, compiled file and kernel agree afterwards, read back. Check mode and V(checked)
+    only report the record. The record is under C(/run) because a reboot loads the kernel from
+    the compiled file anyway.
   - Immutable mode (C(enabled 2)) is read from C(auditctl -s), never guessed from exit codes. The
     files are written, nothing is loaded, and RV(reboot_required) and RV(pending) say what waits
     for a reboot.
@@ -50,6 +76,9 @@ options:
     description:
       - The compiled rules file. The previous one is kept as C(<rules_file>.prev), as
         C(augenrules) does.
+      - Its directory must exist, and must not be O(rules_dir) (the next compile would read it as
+        a rule file); both are refused before anything is written, as is an O(rules_dir) that is
+        not a directory.
     type: path
     default: /etc/audit/audit.rules
   files:
@@ -72,6 +101,21 @@ options:
     description: Remove the C(*.rules) files in O(rules_dir) that O(files) and O(host_files) do not name.
     type: bool
     default: false
+  allow_empty:
+    description:
+      - Allow rules that hold no rule and no setting (for example O(files={}) with O(purge=true),
+        which removes every rule file). Loading them removes every rule from the kernel.
+      - Without it such rules are refused, with V(loaded) and V(compiled), before anything is
+        written. V(checked) reports them.
+    type: bool
+    default: false
+  lock_timeout:
+    description:
+      - Seconds to wait for another run on the same host to release the lock
+        C(/run/fleetaudit-augenrules/lock), after which the task fails naming that run's PID and
+        since when it holds the lock. V(0) fails at once.
+    type: int
+    default: 60
   missing_paths:
     description:
       - What to do with a rule in O(files) or O(host_files) that watches a path missing on the host.
@@ -93,8 +137,15 @@ options:
     default: report
   validate:
     description:
-      - Validate every rule before writing anything. Without validation a bad rule is found by
-        C(auditctl -R) while loading, and the load is rolled back.
+      - Validate every rule before writing anything. Without validation the lines are not
+        judged here, and a compiled file that changed is loaded with C(auditctl -R) even when the
+        rules that parse show no drift, so a line C(auditctl) refuses fails the load and it is
+        rolled back.
+      - With or without validation, these are refused at file and line, C(-i) and C(-c) (C(auditctl -R)
+        would go on past a refused rule, and a partial load would look loaded), and C(-W) or
+        C(-d) deleting a rule that the compiled file does not load before it (C(auditctl -R) of
+        the compiled file, as at every boot, stops at that line and loads none of the rules
+        after it). A deletion of a rule loaded earlier in the compiled file is accepted.
     type: bool
     default: true
 notes:
@@ -205,6 +256,19 @@ skipped_rules:
   sample: [{file: 30-stig.rules, line: 63, path: /etc/NetworkManager/,
             rule: "-a always,exit -F dir=/etc/NetworkManager/ -F perm=wa -F key=system-locale",
             reason: /etc/NetworkManager/ does not exist}]
+recovered:
+  description:
+    - The record of an interrupted run found by this run (see the description), with C(pid) and
+      C(started) of that run, C(phase) (V(loading), or V(rolling back) when its load had failed),
+      C(files) (the paths it was changing) and C(outcome) - V(finished) (its files written and
+      its compiled file loaded), V(rolled back) (files and kernel as it found them), V(pending)
+      (check mode and V(checked) change nothing; a real run repairs it) or V(failed) (the task
+      fails and the record stays for the next run).
+  returned: when an interrupted run was found
+  type: dict
+  sample: {pid: 4242, started: "2026-12-04T23:10:00Z", phase: loading,
+           files: [/etc/audit/rules.d/50-local.rules, /etc/audit/audit.rules.prev, /etc/audit/audit.rules],
+           outcome: finished}
 errors:
   description: Every rule refused by validation, with C(file), C(line), C(rule) and C(reason).
   returned: on validation failure
