@@ -50,11 +50,11 @@ def check_rule_paths(rules_dir, rules_file, isdir=os.path.isdir, exists=os.path.
     if isdir(rules_file):
         return "rules_file %s is a directory" % rules_file
     parent = os.path.dirname(rules_file) or "."
-    if not isdir(parent):
-        return "rules_file %s: its directory %s does not exist" % (rules_file, parent)
     if os.path.realpath(parent) == os.path.realpath(rules_dir):
         return ("rules_file %s is inside rules_dir %s: the next compile would read it as a rule "
                 "file and find every rule twice" % (rules_file, rules_dir))
+    if not isdir(parent):
+        return "rules_file %s: its directory %s does not exist" % (rules_file, parent)
     return None
 
 

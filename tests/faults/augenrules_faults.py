@@ -1,4 +1,5 @@
-#!/usr/bin/env python3
+# Copyright: (c) 2026, fleetaudit maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Faults for fleetaudit.auditd.augenrules on this machine's real kernel (root, never immutable).
 
 Three kinds of trials, each from a baseline of 300 loaded rules:
@@ -272,7 +273,7 @@ def full_disk(root, levels, tally):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--races", type=int, default=10, help="race trials")
     parser.add_argument("--kills", type=int, default=4, help="rounds over the kill points %s" % (KILL_POINTS,))
     parser.add_argument("--disk", default="0,1,2,3,4,5,8,16", help="free pages left on the tmpfs, comma-separated")

@@ -6,7 +6,6 @@ kernel's rules and settings afterwards). Never immutable mode: conftest.run_modu
 """
 
 import gzip
-import json
 import os
 import subprocess
 import sys

@@ -77,11 +77,17 @@ def test_rule_paths(tmp_path):
     assert check_rule_paths(str(rules_dir), str(rules_dir)) == "rules_file %s is a directory" % rules_dir
 
 
-def test_transaction_writes_all_with_mode_and_leaves_nothing_behind(tmp_path):
+@pytest.fixture
+def replace_remove_add(tmp_path):
+    """A transaction that replaces keep.rules, removes gone.rules and adds added.rules."""
     (tmp_path / "keep.rules").write_bytes(b"old\n")
     (tmp_path / "gone.rules").write_bytes(b"gone\n")
-    transaction = FileTransaction([(str(tmp_path / "keep.rules"), b"new\n"), (str(tmp_path / "gone.rules"), None),
-                                   (str(tmp_path / "added.rules"), b"added\n")])
+    return FileTransaction([(str(tmp_path / "keep.rules"), b"new\n"), (str(tmp_path / "gone.rules"), None),
+                            (str(tmp_path / "added.rules"), b"added\n")])
+
+
+def test_transaction_writes_all_with_mode_and_leaves_nothing_behind(tmp_path, replace_remove_add):
+    transaction = replace_remove_add
     transaction.prepare()
     # Prepared: nothing visible changed yet.
     assert (tmp_path / "keep.rules").read_bytes() == b"old\n" and (tmp_path / "gone.rules").exists()
@@ -92,11 +98,8 @@ def test_transaction_writes_all_with_mode_and_leaves_nothing_behind(tmp_path):
     assert oct(os.stat(str(tmp_path / "added.rules")).st_mode & 0o777) == "0o640"
 
 
-def test_undo_puts_everything_back(tmp_path):
-    (tmp_path / "keep.rules").write_bytes(b"old\n")
-    (tmp_path / "gone.rules").write_bytes(b"gone\n")
-    transaction = FileTransaction([(str(tmp_path / "keep.rules"), b"new\n"), (str(tmp_path / "gone.rules"), None),
-                                   (str(tmp_path / "added.rules"), b"added\n")])
+def test_undo_puts_everything_back(tmp_path, replace_remove_add):
+    transaction = replace_remove_add
     transaction.prepare()
     transaction.commit()
     assert transaction.undo() == []
