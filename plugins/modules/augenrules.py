@@ -665,7 +665,8 @@ def take_lock(module, read_only):
                          % (path, busy, params["lock_timeout"]))
     except (IOError, OSError) as error:
         if read_only and error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            module.warn("cannot take the lock %s (%s): reading without it" % (path, to_native(error)))
+            module.warn("cannot take the lock %s (%s): reading without it, and without looking for an "
+                        "interrupted run" % (path, to_native(error)))
             return None
         module.fail_json(msg="cannot take the lock %s: %s" % (path, to_native(error)))
 
@@ -771,7 +772,8 @@ def main():
     host = AuditHost(module, keep_fds=(lock.fd,) if lock else ())
     store = IntentStore()
     result = dict(changed=False, compiled_file=rules_file)
-    recover_interrupted(module, host, store, read_only, result)
+    if lock is not None:
+        recover_interrupted(module, host, store, read_only, result)
     host.read_ahead()
 
     directory = RulesDirectory(module, params["rules_dir"])

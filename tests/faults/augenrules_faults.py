@@ -40,6 +40,8 @@ from conftest import _restore_kernel, kernel_rules, kernel_status  # noqa: E402 
 MODULE = "ansible_collections.fleetaudit.auditd.plugins.modules.augenrules"
 STATE_DIR = "/run/fleetaudit-augenrules"
 INTENT = os.path.join(STATE_DIR, "intent.json")
+# Where the module's load file was before it had no name.
+OLD_LOAD_FILES = "/tmp/fleetaudit-*.rules"
 BASELINE_RULES = 300
 SETTINGS = "-D\n-b 8192\n-f 1\n"
 # Where in a load a kill lands (see `kill_when`).
@@ -68,6 +70,8 @@ class Place:
     def __init__(self, root):
         self.rules_dir = os.path.join(root, "rules.d")
         self.rules_file = os.path.join(root, "audit.rules")
+        # Load files of other checkouts' runs are not this script's.
+        self.load_files_before = set(glob.glob(OLD_LOAD_FILES))
 
     def args(self, variant, **extra):
         return dict(rules_dir=self.rules_dir, rules_file=self.rules_file, files=policy(variant), purge=True, **extra)
@@ -83,7 +87,9 @@ class Place:
                 with open(os.path.join(self.rules_dir, name)) as handle:
                     files += handle.read()
         for leftover in glob.glob(os.path.join(os.path.dirname(self.rules_file), ".fleetaudit-*")) \
-                + glob.glob("/tmp/fleetaudit-*.rules") + glob.glob(os.path.join(STATE_DIR, "*.rules")):
+                + glob.glob(os.path.join(STATE_DIR, "*.rules")):
+            problems.append("left behind: %s" % leftover)
+        for leftover in set(glob.glob(OLD_LOAD_FILES)) - self.load_files_before:
             problems.append("left behind: %s" % leftover)
         with open(self.rules_file) as handle:
             compiled = rule_lines(handle.read())
