@@ -839,7 +839,7 @@ def main():
                  and (result["kernel_changed"] or (rules_changed and bool(errors))))
     result["changed"] = bool(files_changed or rules_changed or will_load or result.get("recovered")
                              or (state == "checked" and result["kernel_changed"] and not result["immutable"]))
-    if read_only:
+    if read_only or not (files_changed or rules_changed or will_load):
         finish(module, params, result)
 
     changes = [(os.path.join(directory.path, name), directory.desired.get(name)) for name in files_changed]
