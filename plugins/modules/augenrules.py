@@ -684,7 +684,8 @@ def rewrite(changes):
 
 def repair(host, intent):
     """Finishes the interrupted run of `intent`, or puts back what it found when that fails or
-    when its load had already failed. Returns ``(outcome, problems)``, the kernel read back."""
+    when its load had already failed. Returns ``(outcome, problems, whether the kernel was
+    loaded and read back)``."""
     for temporary in intent.temporaries():
         if os.path.lexists(temporary):
             os.unlink(temporary)
@@ -694,21 +695,21 @@ def repair(host, intent):
     if intent.phase != "rolling back":
         problems = rewrite(intent.changes_to("after"))
         if problems:
-            return "failed", problems
+            return "failed", problems, False
         if not (intent.load and kernel):
-            return "finished", []
+            return "finished", [], False
         text = _decode(intent.compiled)
         rc, message = host.load("-D\n" + text)
         drift = compiled_drift(host, text)
         if rc == 0 and not drift:
-            return "finished", []
+            return "finished", [], True
         failure = "loading its rules failed: %s" % (message or "; ".join(drift))
     problems = rewrite(intent.changes_to("before"))
     if intent.load and kernel:
         problems += host.restore_kernel(intent.kernel["rules"], intent.kernel["status"])
     if failure:
         host.module.warn("the interrupted run's %s" % failure)
-    return "rolled back", problems
+    return "rolled back", problems, intent.load and kernel
 
 
 def compiled_drift(host, text):
@@ -735,13 +736,14 @@ def recover_interrupted(module, host, store, read_only, result):
         result["recovered"] = dict(intent.summary(), outcome="pending")
         module.warn("%s: a run not in check mode finishes it or rolls it back" % found)
         return
-    outcome, problems = repair(host, intent)
+    outcome, problems, kernel_checked = repair(host, intent)
     if problems:
         module.fail_json(msg="%s; repairing it failed: %s (the record %s is kept for the next run)"
                          % (found, "; ".join(problems), store.path), recovered=dict(intent.summary(), outcome="failed"))
     forget(module, store)
     result["recovered"] = dict(intent.summary(), outcome=outcome)
-    module.warn("%s: %s (files and kernel read back)" % (found, "finished" if outcome == "finished" else "rolled back"))
+    module.warn("%s: %s%s" % (found, "finished it" if outcome == "finished" else "put back what it found",
+                              ", the kernel read back" if kernel_checked else " (files only: the kernel was not loaded)"))
 
 
 def main():
