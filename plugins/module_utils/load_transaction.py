@@ -7,8 +7,8 @@
 - `FileTransaction`: the rule files, the compiled file and its ``.prev`` written all or none.
 - `Intent`: what a run is about to change, recorded before its first change and removed once the
   kernel is verified, so that the next run finds an interrupted load and repairs it.
-- `transaction_errors`: rules that make a load partial (``-i``, ``-c``) or stop it (a deletion of a
-  rule not loaded before it), which ``auditctl -R`` at boot would meet too.
+- `transaction_errors`: deletions of rules not loaded before them, which stop ``auditctl -R`` (at
+  every boot too); `ignoring_errors`: the ``-i``/``-c`` lines that let a load go on past a refusal.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def is_empty_policy(lines):
 
 def transaction_errors(parsed):
     """``{file, line, rule, reason}`` for each parsed compiled line (``[(line, rule), ...]``, in
-    compiled order) that would make the load partial, or stop ``auditctl -R`` at boot."""
+    compiled order) that would stop ``auditctl -R``, at boot too."""
     errors = []
     loaded = []
     for line, rule in parsed:
@@ -73,10 +73,6 @@ def transaction_errors(parsed):
         if rule.kind == "control":
             if "-D" in rule.controls:
                 loaded = [kept for kept in loaded if rule.keys and not set(kept.keys) & set(rule.keys)]
-            ignoring = sorted(set(rule.controls) & {"-i", "-c"})
-            if ignoring:
-                reason = ("%s makes auditctl -R go on past the rules it refuses: a partial load would "
-                          "look loaded" % " and ".join(ignoring))
         elif rule.kind == "rule":
             loaded.append(rule)
         elif rule.kind == "delete":
@@ -89,6 +85,13 @@ def transaction_errors(parsed):
         if reason:
             errors.append({"file": line.source, "line": line.line, "rule": line.text, "reason": reason})
     return errors
+
+
+def ignoring_errors(parsed):
+    """``FILE:LINE`` of each ``-i`` or ``-c`` line: with one, ``auditctl -R`` goes on past the rules
+    it refuses and exits 0, so only reading the kernel back tells a partial load."""
+    return ["%s:%d" % (line.source, line.line) for line, rule in parsed
+            if rule.kind == "control" and set(rule.controls) & {"-i", "-c"}]
 
 
 class LockBusy(Exception):

@@ -141,11 +141,13 @@ options:
         judged here, and a compiled file that changed is loaded with C(auditctl -R) even when the
         rules that parse show no drift, so a line C(auditctl) refuses fails the load and it is
         rolled back.
-      - With or without validation, these are refused at file and line, C(-i) and C(-c) (C(auditctl -R)
-        would go on past a refused rule, and a partial load would look loaded), and C(-W) or
-        C(-d) deleting a rule that the compiled file does not load before it (C(auditctl -R) of
-        the compiled file, as at every boot, stops at that line and loads none of the rules
-        after it). A deletion of a rule loaded earlier in the compiled file is accepted.
+      - With or without validation, C(-W) or C(-d) deleting a rule that the compiled file does
+        not load before it is refused at file and line (C(auditctl -R) of the compiled file, as at
+        every boot, stops at that line and loads none of the rules after it). A deletion of a rule
+        loaded earlier in the compiled file is accepted.
+      - With C(-i) or C(-c) in the rules C(auditctl -R) goes on past the rules it refuses and
+        exits 0; when the kernel read back lacks rules, the load is rolled back and the task fails
+        naming the skipped rules.
     type: bool
     default: true
 notes:
@@ -313,6 +315,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.load_transaction
     RunLock,
     TransactionError,
     check_rule_paths,
+    ignoring_errors,
     is_empty_policy,
     transaction_errors,
 )
@@ -879,15 +882,24 @@ def load_and_verify(module, host, store, intent, transaction, status, listing, c
     was (`status` and `listing`, the kernel as read before), reads it back, and fails."""
     rc, message = host.load("-D\n" + compiled)
     new_status, _reason = host.status()
+    position = None
     if rc == 0 and new_status is not None:
         drift, new_listing = kernel_report(host, new_status, parsed)
-        result.update(loaded_rules=len(new_listing), enabled=new_status["enabled"], immutable=new_status["enabled"] == 2)
-        if has_drift(drift):
-            result["drift_after_load"] = drift
-            module.warn("the kernel still differs from %s after loading it: %s"
-                        % (result["compiled_file"], "; ".join(pending_lines(drift))))
-        return
-    position = load_failure_position(message, origins)
+        ignoring = ignoring_errors(parsed) if drift["missing"] else []
+        if not ignoring:
+            result.update(loaded_rules=len(new_listing), enabled=new_status["enabled"],
+                          immutable=new_status["enabled"] == 2)
+            if has_drift(drift):
+                result["drift_after_load"] = drift
+                module.warn("the kernel still differs from %s after loading it: %s"
+                            % (result["compiled_file"], "; ".join(pending_lines(drift))))
+            return
+        # -i or -c: auditctl went on past the rules it refused, and exited 0.
+        message = "%d rule(s) refused and skipped (-i or -c at %s): %s%s" % (
+            len(drift["missing"]), ", ".join(ignoring), "; ".join(drift["missing"][:5]),
+            "; and more" if len(drift["missing"]) > 5 else "")
+    else:
+        position = load_failure_position(message, origins)
     # Its rules are known bad now: a run that finds this record puts the old state back.
     intent.phase = "rolling back"
     problems = []
