@@ -446,7 +446,7 @@ def test_deleting_a_rule_not_loaded_before_is_refused_at_file_and_line(loaded):
 def test_a_load_that_skipped_refused_rules_under_ignore_errors_rolls_back(loaded):
     before = state()
     result = run_module("augenrules", {"validate": False, "files": dict(files_with(RULES), **{
-        "60-i.rules": "-i\n-w /etc/hosts -p wa -k before-bad\n-a always,exit -F arch=b64 -S no_such_syscall_fa\n"
+        "60-i.rules": "-i\n-w /etc/hosts -p wa -k before-bad\n-w /no-such-dir-fa/x -p wa -k bad\n"
                       "-w /etc/shells -p wa -k after-bad\n"})})
     assert result["failed"]
     assert "rule(s) refused and skipped (-i or -c at 60-i.rules:1)" in result["msg"]
