@@ -18,9 +18,35 @@ description:
     byte for byte as the host's own C(augenrules) would, and makes the kernel's rules equal to it.
   - Compares the compiled rules with the kernel's (C(auditctl -l) and C(auditctl -s)) on a
     canonical form, so that rules auditctl rewrites when it lists them show no false drift.
-  - Loads with C(auditctl -R) on a copy of the compiled file that starts with C(-D), then reads the
-    kernel back. A load that fails part-way is rolled back (rule files, compiled file, kernel rules
-    and settings as they were) and the task fails with auditctl's message.
+  - Loads with C(auditctl -R) the compiled file preceded by C(-D), passed through a file without a
+    name (nothing is left in C(/tmp) when the run is killed), then reads the kernel back. A load
+    that fails part-way is rolled back (rule files, compiled file, kernel rules and settings as
+    they were), the kernel is read back to check that it holds what it held before, and the task
+    fails with auditctl's message.
+  - One run at a time per host, whatever its O(state), by an exclusive C(flock) on
+    C(/run/fleetaudit-augenrules/lock), held from reading the files and the kernel to verifying
+    the load. The lock file names its holder (PID, since when, which state). A second run waits
+    up to O(lock_timeout) seconds, then fails naming the holder. Check mode and V(checked) take
+    the same exclusive lock, so that they never read files or a kernel half-way through a load;
+    exclusive rather than shared because a steady stream of read-only checks would otherwise
+    keep a loading run waiting (C(flock) gives no priority to writers), and so that the lock file
+    always names its one holder. C(auditctl) inherits the lock, so a C(auditctl) that outlives a
+    killed run keeps the next run waiting until it is done.
+  - All writes of a run succeed or none remain. Every new rule file, the compiled file and its
+    C(.prev) are first written to hidden temporary files beside them (C(.fleetaudit-augenrules.*),
+    which C(augenrules) ignores), so that a full disk fails there, naming the path, before
+    anything is renamed; then they are renamed into place, and any error puts back what was
+    renamed.
+  - Before its first change a run records what it found and what it changes (rule files,
+    compiled file, the kernel's rules and settings) in C(/run/fleetaudit-augenrules/intent.json),
+    written atomically, and removes the record once the kernel is verified. A run that finds a
+    record left by an interrupted run (killed, or host crash without reboot) repairs it first,
+    warns, and returns RV(recovered) - it writes the interrupted run's files and loads its
+    compiled file (the files may already hold them), and when that load fails, or when the
+    interrupted run had already failed its load, puts back the files and kernel as that run found
+    them. Files, compiled file and kernel agree afterwards, read back. Check mode and V(checked)
+    only report the record. The record is under C(/run) because a reboot loads the kernel from
+    the compiled file anyway.
   - Immutable mode (C(enabled 2)) is read from C(auditctl -s), never guessed from exit codes. The
     files are written, nothing is loaded, and RV(reboot_required) and RV(pending) say what waits
     for a reboot.
@@ -51,6 +77,9 @@ options:
     description:
       - The compiled rules file. The previous one is kept as C(<rules_file>.prev), as
         C(augenrules) does.
+      - Its directory must exist, and must not be O(rules_dir) (the next compile would read it as
+        a rule file); both are refused before anything is written, as is an O(rules_dir) that is
+        not a directory.
     type: path
     default: /etc/audit/audit.rules
   files:
@@ -73,6 +102,21 @@ options:
     description: Remove the C(*.rules) files in O(rules_dir) that O(files) and O(host_files) do not name.
     type: bool
     default: false
+  allow_empty:
+    description:
+      - Allow rules that hold no rule and no setting (for example O(files={}) with O(purge=true),
+        which removes every rule file). Loading them removes every rule from the kernel.
+      - Without it such rules are refused, with V(loaded) and V(compiled), before anything is
+        written. V(checked) reports them.
+    type: bool
+    default: false
+  lock_timeout:
+    description:
+      - Seconds to wait for another run on the same host to release the lock
+        C(/run/fleetaudit-augenrules/lock), after which the task fails naming that run's PID and
+        since when it holds the lock. V(0) fails at once.
+    type: int
+    default: 60
   missing_paths:
     description:
       - What to do with a rule in O(files) or O(host_files) that watches a path missing on the host.
@@ -111,8 +155,17 @@ options:
     default: report
   validate:
     description:
-      - Validate every rule before writing anything. Without validation a bad rule is found by
-        C(auditctl -R) while loading, and the load is rolled back.
+      - Validate every rule before writing anything. Without validation the lines are not
+        judged here, and a compiled file that changed is loaded with C(auditctl -R) even when the
+        rules that parse show no drift, so a line C(auditctl) refuses fails the load and it is
+        rolled back.
+      - With or without validation, C(-W) or C(-d) deleting a rule that the compiled file does
+        not load before it is refused at file and line (C(auditctl -R) of the compiled file, as at
+        every boot, stops at that line and loads none of the rules after it). A deletion of a rule
+        loaded earlier in the compiled file is accepted.
+      - With C(-i) or C(-c) in the rules C(auditctl -R) goes on past the rules it refuses and
+        exits 0; when the kernel read back lacks rules, the load is rolled back and the task fails
+        naming the skipped rules.
     type: bool
     default: true
 notes:
@@ -249,6 +302,19 @@ shadowed_rules:
             shadowed_by: "30-stig.rules:86", shadowing_rule: "-w /etc/hosts -p wa -k system-locale",
             reason: "never matches: the kernel stops at the first matching rule, and 30-stig.rules:86 matches
               every event this rule would; its events are recorded with key system-locale, never with key hosts"}]
+recovered:
+  description:
+    - The record of an interrupted run found by this run (see the description), with C(pid) and
+      C(started) of that run, C(phase) (V(loading), or V(rolling back) when its load had failed),
+      C(files) (the paths it was changing) and C(outcome) - V(finished) (its files written and
+      its compiled file loaded), V(rolled back) (files and kernel as it found them), V(pending)
+      (check mode and V(checked) change nothing; a real run repairs it) or V(failed) (the task
+      fails and the record stays for the next run).
+  returned: when an interrupted run was found
+  type: dict
+  sample: {pid: 4242, started: "2026-12-04T23:10:00Z", phase: loading,
+           files: [/etc/audit/rules.d/50-local.rules, /etc/audit/audit.rules.prev, /etc/audit/audit.rules],
+           outcome: finished}
 errors:
   description:
     - Every rule refused by validation, with C(file), C(line), C(rule) and C(reason); a copy of an
@@ -262,6 +328,7 @@ diff:
   type: dict
 """
 
+import errno
 import functools
 import gzip
 import os
@@ -283,9 +350,25 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output 
     parse_status,
     unavailable_reason,
 )
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.load_transaction import (
+    FILE_MODE,
+    LOCK_NAME,
+    STATE_DIR,
+    FileTransaction,
+    Intent,
+    IntentStore,
+    LockBusy,
+    RunLock,
+    TransactionError,
+    check_rule_paths,
+    ignoring_errors,
+    is_empty_policy,
+    transaction_errors,
+)
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile import (
     RULES_SUFFIX,
     AugenrulesFlavour,
+    CompiledLine,
     awk_whitespace_matters,
     compile_rules,
     rules_file_names,
@@ -304,11 +387,13 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_drift impo
     settings_drift,
 )
 
-FILE_MODE = 0o640
 ENCODING = "utf-8"
 COMMAND_ENVIRONMENT = {"LC_ALL": "C"}
 # Tells whether this host's awk reads "\s" as whitespace (gawk) or as the letter s (mawk).
 AWK_PROBE = 'BEGIN { if (match(" ", "^\\\\s$")) print "class"; else print "literal" }'
+# The kernel settings a restore puts back, as `auditctl -s` names them, with their option.
+KERNEL_SETTINGS = (("-b", "backlog_limit"), ("-f", "failure"), ("-r", "rate_limit"),
+                   ("--backlog_wait_time", "backlog_wait_time"))
 _LOAD_ERROR_LINE = re.compile(r"error in line (\d+)")
 _VALID_NAME = re.compile(r"^[^/\s]+$")
 
@@ -327,10 +412,11 @@ class BackgroundCommand(threading.Thread):
     Never fails the module from the thread: `result` hands the outcome to the caller.
     """
 
-    def __init__(self, module, args):
+    def __init__(self, module, args, pass_fds):
         super(BackgroundCommand, self).__init__(name=" ".join(args))
         self.module = module
         self.args = args
+        self.pass_fds = pass_fds
         self.outcome = None
         self.error = None
         self.start()
@@ -338,7 +424,7 @@ class BackgroundCommand(threading.Thread):
     def run(self):
         try:
             self.outcome = self.module.run_command(self.args, environ_update=COMMAND_ENVIRONMENT,
-                                                   handle_exceptions=False)
+                                                   pass_fds=self.pass_fds, handle_exceptions=False)
         except Exception as error:
             self.error = error
 
@@ -351,10 +437,15 @@ class BackgroundCommand(threading.Thread):
 
 
 class AuditHost:
-    """The audit tools of the managed host, run through the module."""
+    """The audit tools of the managed host, run through the module.
 
-    def __init__(self, module):
+    Every command inherits `keep_fds` (the run lock): an ``auditctl`` that outlives a killed
+    module still holds the lock, so that the next run cannot read the kernel half-loaded.
+    """
+
+    def __init__(self, module, keep_fds=()):
         self.module = module
+        self.keep_fds = tuple(keep_fds)
         self.auditctl = module.get_bin_path("auditctl", opt_dirs=["/sbin", "/usr/sbin"])
         self.library = load_library()
         # ausyscall is needed only where libaudit cannot be loaded.
@@ -375,14 +466,15 @@ class AuditHost:
             self._start([self.auditctl, "-s"])
 
     def _start(self, args):
-        self.started[tuple(args)] = BackgroundCommand(self.module, args)
+        self.started[tuple(args)] = BackgroundCommand(self.module, args, self.keep_fds)
 
-    def run(self, args, check=True):
+    def run(self, args, check=True, pass_fds=()):
         started = self.started.pop(tuple(args), None)
         if started is not None:
             rc, out, err = started.result()
         else:
-            rc, out, err = self.module.run_command(args, environ_update=COMMAND_ENVIRONMENT)
+            rc, out, err = self.module.run_command(args, environ_update=COMMAND_ENVIRONMENT,
+                                                   pass_fds=self.keep_fds + tuple(pass_fds))
         if check and rc != 0:
             self.module.fail_json(msg="%s failed (exit %d): %s" % (" ".join(args), rc, (err or out).strip()))
         return rc, out, err
@@ -432,41 +524,74 @@ class AuditHost:
         return parse_rule_listing(self.run([self.auditctl, "-l"])[1])
 
     def load(self, text):
-        """``auditctl -R`` on `text` in a private temporary file; returns (rc, message)."""
+        """``auditctl -R`` on `text`; returns (rc, message).
+
+        The text goes through a file without a name (``O_TMPFILE``, or unlinked at once), read
+        by auditctl as ``/proc/self/fd/N``: nothing is left behind when the run is killed.
+        """
         # What was read ahead would no longer be the kernel's state.
         self.started.clear()
-        handle, path = tempfile.mkstemp(prefix="fleetaudit-", suffix=".rules")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(_encode(text))
-            rc, out, err = self.run([self.auditctl, "-R", path], check=False)
-        finally:
-            os.unlink(path)
+        with tempfile.TemporaryFile(dir=STATE_DIR) as stream:
+            stream.write(_encode(text))
+            stream.flush()
+            fd = stream.fileno()
+            rc, out, err = self.run([self.auditctl, "-R", "/proc/self/fd/%d" % fd], check=False, pass_fds=(fd,))
         # auditctl's errors go to stderr; stdout holds the status it prints after each control rule.
         return rc, err.strip() or out.strip()
 
-    def restore_kernel(self, rules, status):
-        """Puts back rules (parsed from ``auditctl -l``) and settings read before a failed load;
-        returns error messages."""
+    def flush(self):
+        """``auditctl -D`` until the kernel lists no rules; returns a problem or ``None``.
+
+        auditctl deletes the rules it listed one by one, and fails ("Error deleting rule (No such
+        file or directory)") when another process deleted one of them meanwhile; with no rules it
+        prints "No rules" and succeeds (audit 3.0.9).
+        """
+        err = ""
+        for _attempt in range(3):
+            _rc, _out, err = self.run([self.auditctl, "-D"], check=False)
+            if not self.rule_lines():
+                return None
+        return "auditctl -D left rules in the kernel: %s" % err.strip()
+
+    def restore_kernel(self, listing, status):
+        """Puts back rules (an ``auditctl -l`` listing) and settings read before, then reads the
+        kernel back; returns what is still not as it was (nothing when all is back)."""
         problems = []
-        rc, _out, err = self.run([self.auditctl, "-D"], check=False)
-        if rc != 0:
-            problems.append("auditctl -D: %s" % err.strip())
-        for option, name in (("-b", "backlog_limit"), ("-f", "failure"), ("-r", "rate_limit"),
-                             ("--backlog_wait_time", "backlog_wait_time")):
+        problem = self.flush()
+        if problem:
+            problems.append(problem)
+        for option, name in KERNEL_SETTINGS:
             if name in status:
                 self.run([self.auditctl, option, str(status[name])], check=False)
+        rules = parse_kernel_rules(listing, self.tables)
         if rules:
             rc, message = self.load("".join(rule.loadable + "\n" for rule in rules))
             if rc != 0:
                 problems.append("reloading the previous rules: %s" % message)
         if status.get("enabled") in (0, 1):
             self.run([self.auditctl, "-e", str(status["enabled"])], check=False)
+        return problems + self.differences(listing, status)
+
+    def differences(self, listing, status):
+        """How the kernel, read now, differs from `listing` and `status` read before."""
+        now_status, reason = self.status()
+        if now_status is None:
+            return ["cannot read the kernel back: %s" % reason]
+        now = self.rule_lines()
+        problems = []
+        drift = rule_drift(parse_kernel_rules(listing, self.tables), parse_kernel_rules(now, self.tables))
+        if has_drift(drift):
+            problems.append("the kernel holds %d rules: %d of the %d before are missing, %d are extra%s"
+                            % (len(now), len(drift["missing"]), len(listing), len(drift["extra"]),
+                               ", and they are in another order" if drift["reordered"] else ""))
+        for name in [name for _option, name in KERNEL_SETTINGS] + ["enabled"]:
+            if name in status and now_status.get(name) != status[name]:
+                problems.append("%s is %s, was %s" % (name, now_status.get(name), status[name]))
         return problems
 
 
 class RulesDirectory:
-    """The rule files as they are and as they should be, and their atomic writing."""
+    """The rule files as they are and as they should be."""
 
     def __init__(self, module, path):
         self.module = module
@@ -498,30 +623,13 @@ class RulesDirectory:
         """``[(name, text), ...]`` of the desired files augenrules reads, in its order."""
         return [(name, _decode(self.desired[name])) for name in rules_file_names(self.desired)]
 
-    def apply(self, names):
-        """Writes or removes `names`."""
-        if not os.path.isdir(self.path):
-            os.makedirs(self.path, 0o750)
-        for name in names:
-            full = os.path.join(self.path, name)
-            if name in self.desired:
-                write_atomic(self.module, full, self.desired[name])
-            else:
-                os.unlink(full)
 
-
-def write_atomic(module, path, data):
-    """Writes through a hidden temporary file in the same directory (augenrules ignores it)."""
-    handle, temporary = tempfile.mkstemp(prefix=".fleetaudit-", suffix=".tmp", dir=os.path.dirname(path))
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        module.atomic_move(temporary, path)
-        # atomic_move gives a new file the umask's mode.
-        os.chmod(path, FILE_MODE)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+def read_file(path):
+    """A file's bytes, or ``None`` when there is none."""
+    if not os.path.exists(path):
+        return None
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def read_host_file(module, path):
@@ -554,6 +662,12 @@ def desired_contents(module):
                 text += "\n"
             contents[name] = text
     return contents
+
+
+def parse_compiled(text, source, tables):
+    """The parsed rules of a compiled file's text, ``[(line, rule), ...]``."""
+    lines = [CompiledLine(line, source, number) for number, line in enumerate(text.split("\n"), 1)]
+    return validate_lines(lines, tables, check_paths=False)[0]
 
 
 def kernel_report(host, status, parsed):
@@ -591,6 +705,101 @@ def load_failure_position(message, origins):
     return None
 
 
+def take_lock(module, read_only):
+    """The host's run lock (`RunLock`), or ``None`` for a read-only run that may not take it."""
+    params = module.params
+    path = os.path.join(STATE_DIR, LOCK_NAME)
+    what = "fleetaudit.auditd.augenrules state=%s%s" % (params["state"], ", check mode" if module.check_mode else "")
+    try:
+        if not os.path.isdir(STATE_DIR):
+            os.makedirs(STATE_DIR, 0o700)
+        return RunLock(path).acquire(params["lock_timeout"], what)
+    except LockBusy as busy:
+        module.fail_json(msg="another run holds %s: %s; waited %d s (lock_timeout), nothing changed"
+                         % (path, busy, params["lock_timeout"]))
+    except (IOError, OSError) as error:
+        if read_only and error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            module.warn("cannot take the lock %s (%s): reading without it, and without looking for an "
+                        "interrupted run" % (path, to_native(error)))
+            return None
+        module.fail_json(msg="cannot take the lock %s: %s" % (path, to_native(error)))
+
+
+def rewrite(changes):
+    """Writes ``[(path, content or None)]`` all or none; returns the problems."""
+    transaction = FileTransaction(changes)
+    try:
+        transaction.prepare()
+        transaction.commit()
+    except TransactionError as error:
+        return [str(error)]
+    return transaction.finish()
+
+
+def repair(host, intent):
+    """Finishes the interrupted run of `intent`, or puts back what it found when that fails or
+    when its load had already failed. Returns ``(outcome, problems, whether the kernel was
+    loaded and read back)``."""
+    for temporary in intent.temporaries():
+        if os.path.lexists(temporary):
+            os.unlink(temporary)
+    status, _reason = host.status()
+    kernel = status is not None and status["enabled"] != 2 and intent.kernel is not None
+    failure = None
+    if intent.phase != "rolling back":
+        problems = rewrite(intent.changes_to("after"))
+        if problems:
+            return "failed", problems, False
+        if not (intent.load and kernel):
+            return "finished", [], False
+        text = _decode(intent.compiled)
+        rc, message = host.load("-D\n" + text)
+        drift = compiled_drift(host, text)
+        if rc == 0 and not drift:
+            return "finished", [], True
+        failure = "loading its rules failed: %s" % (message or "; ".join(drift))
+    problems = rewrite(intent.changes_to("before"))
+    if intent.load and kernel:
+        problems += host.restore_kernel(intent.kernel["rules"], intent.kernel["status"])
+    if failure:
+        host.module.warn("the interrupted run's %s" % failure)
+    return "rolled back", problems, intent.load and kernel
+
+
+def compiled_drift(host, text):
+    """How the kernel differs from a compiled file's text, as `pending_lines`."""
+    status, reason = host.status()
+    if status is None:
+        return ["cannot read the kernel: %s" % reason]
+    drift, _listing = kernel_report(host, status, parse_compiled(text, "compiled file", host.tables))
+    return pending_lines(drift) if has_drift(drift) else []
+
+
+def recover_interrupted(module, host, store, read_only, result):
+    """Finds the record of a run that was interrupted between its first change and its verified
+    load, and finishes or rolls back that run (a read-only run only reports it)."""
+    try:
+        intent = store.read()
+    except TransactionError as error:
+        module.fail_json(msg=str(error))
+    if intent is None:
+        return
+    found = "an interrupted run (PID %d, started %s) left an unfinished change of %s" % (
+        intent.pid, intent.started, ", ".join(intent.summary()["files"]) or "the kernel's rules")
+    if read_only:
+        result["recovered"] = dict(intent.summary(), outcome="pending")
+        module.warn("%s: a run not in check mode finishes it or rolls it back" % found)
+        return
+    outcome, problems, kernel_checked = repair(host, intent)
+    if problems:
+        module.fail_json(msg="%s; repairing it failed: %s (the record %s is kept for the next run)"
+                         % (found, "; ".join(problems), store.path), recovered=dict(intent.summary(), outcome="failed"))
+    forget(module, store)
+    result["recovered"] = dict(intent.summary(), outcome=outcome)
+    module.warn("%s: %s%s" % (found, "finished it" if outcome == "finished" else "put back what it found",
+                              ", the kernel read back" if kernel_checked else " (files only: the kernel was not loaded)"))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -600,17 +809,28 @@ def main():
             files=dict(type="dict", default={}),
             host_files=dict(type="dict", default={}),
             purge=dict(type="bool", default=False),
+            allow_empty=dict(type="bool", default=False),
             missing_paths=dict(type="str", default="fail", choices=["fail", "skip"]),
             duplicates=dict(type="str", default="fail", choices=["fail", "merge"]),
             on_immutable=dict(type="str", default="report", choices=["report", "fail"]),
             validate=dict(type="bool", default=True),
+            lock_timeout=dict(type="int", default=60),
         ),
         supports_check_mode=True,
     )
     params = module.params
     state = params["state"]
     rules_file = params["rules_file"]
-    host = AuditHost(module)
+    problem = check_rule_paths(params["rules_dir"], rules_file)
+    if problem:
+        module.fail_json(msg="%s; nothing changed" % problem)
+    read_only = state == "checked" or module.check_mode
+    lock = take_lock(module, read_only)
+    host = AuditHost(module, keep_fds=(lock.fd,) if lock else ())
+    store = IntentStore()
+    result = dict(changed=False, compiled_file=rules_file)
+    if lock is not None:
+        recover_interrupted(module, host, store, read_only, result)
     host.read_ahead()
 
     directory = RulesDirectory(module, params["rules_dir"])
@@ -640,26 +860,30 @@ def main():
             # The copies merged are not in `parsed`: validation left them out.
             texts = directory.texts()
             compiled, origins = compile_rules(texts, params["rules_dir"], flavour)
+    sources = [line for line in origins if line is not None]
+    # Refused with or without validation: the load could not be trusted, nor the next boot's.
+    refused = (errors if params["validate"] else []) + transaction_errors(parsed)
     # Report in file order, not in the compiled order (which moves -D, -b, -f and -e).
     file_order = {name: index for index, (name, _text) in enumerate(texts)}
-    errors.sort(key=lambda error: (file_order.get(error["file"], -1), error["line"]))
+    refused.sort(key=lambda error: (file_order.get(error["file"], -1), error["line"]))
     shadowed = shadowed_rules(parsed)
-    result = dict(changed=False, compiled_file=rules_file, skipped_rules=skipped, merged_rules=merged,
-                  shadowed_rules=shadowed)
-    if errors and params["validate"]:
+    result.update(skipped_rules=skipped, merged_rules=merged, shadowed_rules=shadowed)
+    if refused:
         hint = ""
-        if params["duplicates"] == "fail" and any("kept_at" in error for error in errors):
+        if params["duplicates"] == "fail" and any("kept_at" in error for error in refused):
             hint = " (duplicates=merge loads a rule that several files have once)"
         module.fail_json(msg="%d invalid audit rule(s), nothing changed: %s%s"
-                         % (len(errors), format_errors(errors), hint), errors=errors, **result)
+                         % (len(refused), format_errors(refused), hint), errors=refused, **result)
+    if state != "checked" and not params["allow_empty"] and is_empty_policy([line.text for line in sources]):
+        module.fail_json(msg="the rules in %s would hold no rule and no setting%s, and loading them removes every "
+                         "rule from the kernel; set allow_empty: true to mean that. Nothing changed"
+                         % (params["rules_dir"], " (files and host_files are empty and purge is true)"
+                            if params["purge"] and not contents else ""), **result)
     if shadowed:
         module.warn("%d audit rule(s) can never match, an earlier rule matches first: %s"
                     % (len(shadowed), format_shadowed(shadowed)))
 
-    previous = None
-    if os.path.exists(rules_file):
-        with open(rules_file, "rb") as handle:
-            previous = handle.read()
+    previous = read_file(rules_file)
     compiled_bytes = _encode(compiled)
     files_changed = directory.changes()
     rules_changed = previous != compiled_bytes
@@ -682,75 +906,92 @@ def main():
         if immutable and result["kernel_changed"]:
             result.update(reboot_required=True, pending=pending_lines(drift))
 
-    will_load = (state == "loaded" and drift is not None and result["kernel_changed"]
-                 and not result["immutable"])
-    result["changed"] = bool(files_changed or rules_changed or will_load
+    # Lines that do not parse (validate: false) are judged by auditctl: a changed compiled file
+    # holding any is loaded even when the parsed rules show no drift.
+    will_load = (state == "loaded" and drift is not None and not result["immutable"]
+                 and (result["kernel_changed"] or (rules_changed and bool(errors))))
+    result["changed"] = bool(files_changed or rules_changed or will_load or result.get("recovered")
                              or (state == "checked" and result["kernel_changed"] and not result["immutable"]))
-    if state == "checked" or module.check_mode:
+    if read_only or not (files_changed or rules_changed or will_load):
         finish(module, params, result)
 
-    rollback = Rollback(module, directory, rules_file)
-    rollback.save(files_changed, rules_changed, previous)
-    directory.apply(files_changed)
+    changes = [(os.path.join(directory.path, name), directory.desired.get(name)) for name in files_changed]
+    before = dict((os.path.join(directory.path, name), directory.current.get(name)) for name in files_changed)
     if rules_changed:
         if previous is not None:
-            write_atomic(module, rules_file + ".prev", previous)
-        write_atomic(module, rules_file, compiled_bytes)
+            before[rules_file + ".prev"] = read_file(rules_file + ".prev")
+            changes.append((rules_file + ".prev", previous))
+        before[rules_file] = previous
+        changes.append((rules_file, compiled_bytes))
+    intent = Intent([(path, before[path], content) for path, content in changes], compiled_bytes,
+                    {"rules": listing, "status": status} if status is not None else None, will_load)
+    transaction = FileTransaction(changes)
+    try:
+        store.write(intent)
+        transaction.prepare()
+        transaction.commit()
+    except TransactionError as error:
+        forget(module, store)
+        module.fail_json(msg="%s; nothing changed" % error, **result)
+    for path, content in changes:
+        if content is not None:
+            module.set_default_selinux_context(path, False)
     if will_load:
-        load_and_verify(module, host, status, listing, rollback, compiled, origins, parsed, result)
+        load_and_verify(module, host, store, intent, transaction, status, listing, compiled, origins, parsed, result)
+    problems = transaction.finish()
+    if problems:
+        module.warn("; ".join(problems))
+    forget(module, store)
     finish(module, params, result)
 
 
-class Rollback:
-    """What the files were before this run wrote them, to put back after a failed load."""
-
-    def __init__(self, module, directory, rules_file):
-        self.module = module
-        self.directory = directory
-        self.rules_file = rules_file
-        self.files = {}
-        self.compiled = {}
-
-    def save(self, names, rules_changed, previous):
-        self.files = {name: self.directory.current.get(name) for name in names}
-        if rules_changed:
-            prev_path = self.rules_file + ".prev"
-            prev = None
-            if os.path.exists(prev_path):
-                with open(prev_path, "rb") as handle:
-                    prev = handle.read()
-            self.compiled = {self.rules_file: previous, prev_path: prev}
-
-    def restore(self):
-        for path, data in [(os.path.join(self.directory.path, name), data) for name, data in self.files.items()] \
-                + list(self.compiled.items()):
-            if data is None:
-                if os.path.exists(path):
-                    os.unlink(path)
-            else:
-                write_atomic(self.module, path, data)
-
-
-def load_and_verify(module, host, status, listing, rollback, compiled, origins, parsed, result):
+def load_and_verify(module, host, store, intent, transaction, status, listing, compiled, origins, parsed, result):
     """Loads the compiled rules and reads the kernel back; on failure puts back everything as it
-    was (`status` and `listing`, the kernel as read before) and fails."""
+    was (`status` and `listing`, the kernel as read before), reads it back, and fails."""
     rc, message = host.load("-D\n" + compiled)
     new_status, _reason = host.status()
+    position = None
     if rc == 0 and new_status is not None:
         drift, new_listing = kernel_report(host, new_status, parsed)
-        result.update(loaded_rules=len(new_listing), enabled=new_status["enabled"], immutable=new_status["enabled"] == 2)
-        if has_drift(drift):
-            result["drift_after_load"] = drift
-            module.warn("the kernel still differs from %s after loading it: %s"
-                        % (result["compiled_file"], "; ".join(pending_lines(drift))))
-        return
-    position = load_failure_position(message, origins)
-    problems = host.restore_kernel(parse_kernel_rules(listing, host.tables), status)
-    rollback.restore()
-    restored = "previous rule files and kernel rules restored" if not problems else \
-        "RESTORE INCOMPLETE: %s" % "; ".join(problems)
+        ignoring = ignoring_errors(parsed) if drift["missing"] else []
+        if not ignoring:
+            result.update(loaded_rules=len(new_listing), enabled=new_status["enabled"],
+                          immutable=new_status["enabled"] == 2)
+            if has_drift(drift):
+                result["drift_after_load"] = drift
+                module.warn("the kernel still differs from %s after loading it: %s"
+                            % (result["compiled_file"], "; ".join(pending_lines(drift))))
+            return
+        # -i or -c: auditctl went on past the rules it refused, and exited 0.
+        message = "%d rule(s) refused and skipped (-i or -c at %s): %s%s" % (
+            len(drift["missing"]), ", ".join(ignoring), "; ".join(drift["missing"][:5]),
+            "; and more" if len(drift["missing"]) > 5 else "")
+    else:
+        position = load_failure_position(message, origins)
+    # Its rules are known bad now: a run that finds this record puts the old state back.
+    intent.phase = "rolling back"
+    problems = []
+    try:
+        store.write(intent)
+    except TransactionError as error:
+        problems.append(str(error))
+    problems = host.restore_kernel(listing, status) + transaction.undo() + problems
+    if problems:
+        restored = "RESTORE INCOMPLETE: %s; the next run finds %s and puts back the rest" % ("; ".join(problems), store.path)
+    else:
+        forget(module, store)
+        restored = "previous rule files and kernel rules restored, read back from the kernel"
     module.fail_json(msg="auditctl -R failed%s: %s (%s)" % (" at " + position if position else "",
                                                             message or "exit %d" % rc, restored), **result)
+
+
+def forget(module, store):
+    """Removes the intent record of a run that is over; a record left behind only makes the next
+    run repeat a repair, so failing to remove it is a warning."""
+    try:
+        store.remove()
+    except TransactionError as error:
+        module.warn(str(error))
 
 
 def finish(module, params, result):

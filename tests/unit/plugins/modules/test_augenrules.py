@@ -1,7 +1,8 @@
 """The augenrules module's own logic: where auditctl's refusal points, and how pending work reads."""
 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile import AugenrulesFlavour, compile_rules
-from ansible_collections.fleetaudit.auditd.plugins.modules.augenrules import load_failure_position, pending_lines
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_rules import SyscallTables
+from ansible_collections.fleetaudit.auditd.plugins.modules.augenrules import load_failure_position, parse_compiled, pending_lines
 
 
 def test_load_failure_points_at_the_source_file_and_line():
@@ -23,3 +24,10 @@ def test_pending_lines():
              "reordered": False, "settings": {"backlog_limit": {"expected": 8192, "actual": 64}}}
     assert pending_lines(drift) == ["+ -w /etc/passwd -p wa -k identity", "- -w /etc/hosts -p wa",
                                     "backlog_limit 8192 (now 64)"]
+
+
+def test_a_compiled_files_text_parses_with_its_own_line_numbers():
+    tables = SyscallTables("x86_64", {64: lambda: None, 32: lambda: None})
+    parsed = parse_compiled("## generated\n-D\n-w /etc/passwd -p wa -k x\n\n-e 1\n", "audit.rules", tables)
+    assert [(line.source, line.line, rule.kind) for line, rule in parsed] == [
+        ("audit.rules", 2, "control"), ("audit.rules", 3, "rule"), ("audit.rules", 5, "control")]
