@@ -16,7 +16,8 @@ for lane in "$@"; do
   [ -x "$script" ] || die "no such lane: $lane"
   log "lane $lane: starting"
   start=$(date +%s)
-  flock "$LANE_LOCK_DIR/lane-$lane.lock" "$script"
+  # -o: the lane's processes do not inherit the lock, or a daemon it starts would hold it for good.
+  flock -o "$LANE_LOCK_DIR/lane-$lane.lock" "$script"
   rc=$?
   secs=$(( $(date +%s) - start ))
   if [ $rc -ne 0 ]; then

@@ -6,7 +6,8 @@
 # Per target Python of each minor: ansible-test's compile and import tests, and the module-side unit
 # tests with that minor's ansible module_utils. Once: vermin over plugins/, the claims of
 # meta/runtime.yml, the README and execution-environment.yml against the matrix, and
-# `ansible-builder create`. Jobs run two at a time; a missing Python fails the lane.
+# `ansible-builder create`. Jobs run two at a time, the host tests beside them; a missing Python
+# fails the lane.
 #   tests/lanes/compat.sh                   the whole lane
 #   tests/lanes/compat.sh job NAME [ARG...] one job (the lane runs them through xargs)
 set -euo pipefail
@@ -158,7 +159,7 @@ job_host_tests() {
   host_python=$(python_path "$(core_field "$core" 3)")
   log "host tests: ansible-core $core, modules on $host_python"
   cd "$COLLECTIONS_DIR"
-  PATH="$venv/bin:$SYSTEM_PATH" FLEETAUDIT_HOST_PYTHON="$host_python" flock "$HOST_LANE_LOCK" \
+  PATH="$venv/bin:$SYSTEM_PATH" FLEETAUDIT_HOST_PYTHON="$host_python" flock -o "$HOST_LANE_LOCK" \
     "$venv/bin/python" -m pytest -q -p no:cacheprovider "${HOST_TESTS[@]/#/$REPO_ROOT/tests/integration/host/}"
 }
 
@@ -230,7 +231,7 @@ job_newest() {
 }
 
 main() {
-  local version missing=() python status=0 failed core target
+  local version missing=() python status=0 failed core target host_job
   for version in $(matrix_pythons); do
     python_path "$version" >/dev/null || missing+=("$version")
   done
@@ -252,9 +253,11 @@ main() {
   { echo tools; cores; target_pythons | sed 's/^/pytest-/'; } | sed 's/^/venv /' | run_jobs || status=1
   if [ "$status" -eq 0 ]; then
     log "compat: tests"
-    # The host tests first: they run one minor after the other, beside the rest.
+    # The host tests run one minor after the other beside the pool, taking no slot of it while they
+    # wait for the host lane lock (other checkouts' host lanes).
+    "$0" job host &
+    host_job=$!
     {
-      echo host
       for core in $(cores); do echo "sanity $core"; done
       for core in $(cores); do
         for target in $(core_targets "$core"); do
@@ -268,8 +271,10 @@ main() {
       done
       echo vermin; echo claims; echo builder; echo newest
     } | run_jobs || status=1
+    wait "$host_job" || status=1
   fi
   if [ "$status" -ne 0 ]; then
+    rm -rf "$CACHE_DIR/compat-logs"
     mkdir -p "$CACHE_DIR/compat-logs"
     while read -r failed; do
       cp "$failed" "$CACHE_DIR/compat-logs/"
