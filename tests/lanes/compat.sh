@@ -20,6 +20,8 @@ COMPAT="$REPO_ROOT/tests/compat"
 COMPAT_CACHE="$IMAGE_CACHE/compat"
 PYENV_VERSIONS="${PYENV_ROOT:-$HOME/.pyenv}/versions"
 HOST_LANE_LOCK=/run/lock/fleetaudit/lane-host.lock
+# How long the host tests wait for other checkouts' host lanes before the lane fails.
+HOST_LOCK_WAIT=${FLEETAUDIT_HOST_LOCK_WAIT:-2700}
 HOST_TESTS=(test_augenrules.py test_gather_playbook.py)
 # vermin, ansible-builder and the claims check (tests/compat/tools.txt) run on this Python.
 TOOLS_PYTHON=3.11
@@ -154,13 +156,14 @@ job_host() {
 }
 
 job_host_tests() {
-  local core=$1 venv host_python
+  local core=$1 venv host_python rc
   venv=$(core_venv "$core")
   host_python=$(python_path "$(core_field "$core" 3)")
   log "host tests: ansible-core $core, modules on $host_python"
   cd "$COLLECTIONS_DIR"
-  PATH="$venv/bin:$SYSTEM_PATH" FLEETAUDIT_HOST_PYTHON="$host_python" flock -o "$HOST_LANE_LOCK" \
-    "$venv/bin/python" -m pytest -q -p no:cacheprovider "${HOST_TESTS[@]/#/$REPO_ROOT/tests/integration/host/}"
+  PATH="$venv/bin:$SYSTEM_PATH" FLEETAUDIT_HOST_PYTHON="$host_python" flock -o -w "$HOST_LOCK_WAIT" -E 75 "$HOST_LANE_LOCK" \
+    "$venv/bin/python" -m pytest -q -p no:cacheprovider "${HOST_TESTS[@]/#/$REPO_ROOT/tests/integration/host/}" \
+    || { rc=$?; [ "$rc" -ne 75 ] || die "$HOST_LANE_LOCK still held after ${HOST_LOCK_WAIT}s (lslocks names the holder)"; exit "$rc"; }
 }
 
 # No syntax or library call newer than the oldest Python each side runs on: module-side code on
