@@ -147,7 +147,6 @@ job_lint() {
 job_host() {
   local core failed=()
   [ "$(id -u)" -eq 0 ] || die "the host tests need root"
-  "$REPO_ROOT/scripts/ensure-auditd.sh"
   for core in $(cores); do
     # A process of its own, whose errors stop it: the other minors still run.
     "$0" job-body host_tests "$core" || failed+=("$core")
@@ -156,14 +155,22 @@ job_host() {
 }
 
 job_host_tests() {
-  local core=$1 venv host_python rc
+  local core=$1 rc
+  log "host tests: ansible-core $core, waiting for the host lane lock"
+  flock -o -w "$HOST_LOCK_WAIT" -E 75 "$HOST_LANE_LOCK" "$0" job-body host_tests_locked "$core" \
+    || { rc=$?; [ "$rc" -ne 75 ] || die "$HOST_LANE_LOCK still held after ${HOST_LOCK_WAIT}s (lslocks names the holder)"; exit "$rc"; }
+}
+
+# Under the host lane lock: other checkouts' host tests restart auditd too.
+job_host_tests_locked() {
+  local core=$1 venv host_python
+  "$REPO_ROOT/scripts/ensure-auditd.sh" || die "scripts/ensure-auditd.sh failed (exit $?): auditd is not running"
   venv=$(core_venv "$core")
   host_python=$(python_path "$(core_field "$core" 3)")
   log "host tests: ansible-core $core, modules on $host_python"
   cd "$COLLECTIONS_DIR"
-  PATH="$venv/bin:$SYSTEM_PATH" FLEETAUDIT_HOST_PYTHON="$host_python" flock -o -w "$HOST_LOCK_WAIT" -E 75 "$HOST_LANE_LOCK" \
-    "$venv/bin/python" -m pytest -q -p no:cacheprovider "${HOST_TESTS[@]/#/$REPO_ROOT/tests/integration/host/}" \
-    || { rc=$?; [ "$rc" -ne 75 ] || die "$HOST_LANE_LOCK still held after ${HOST_LOCK_WAIT}s (lslocks names the holder)"; exit "$rc"; }
+  PATH="$venv/bin:$SYSTEM_PATH" FLEETAUDIT_HOST_PYTHON="$host_python" \
+    "$venv/bin/python" -m pytest -q -p no:cacheprovider "${HOST_TESTS[@]/#/$REPO_ROOT/tests/integration/host/}"
 }
 
 # No syntax or library call newer than the oldest Python each side runs on: module-side code on
