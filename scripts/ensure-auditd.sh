@@ -12,7 +12,15 @@ if ! pgrep -x auditd >/dev/null; then
   if [ -d /run/systemd/system ]; then
     systemctl start auditd
   else
-    /usr/sbin/auditd
+    # Without the caller's open files: a daemon that inherits a lock's descriptor (a lane lock,
+    # a test session's lock) holds that lock for as long as it runs.
+    (
+      for fd in /proc/"$BASHPID"/fd/*; do
+        fd=${fd##*/}
+        [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+      done
+      exec /usr/sbin/auditd
+    )
   fi
   for _ in $(seq 50); do pgrep -x auditd >/dev/null && break; sleep 0.1; done
 fi

@@ -697,6 +697,31 @@ def _local_midnight(now, days_back=0):
     return time.mktime(day.timetuple())
 
 
+# An ISO 8601 date and time in the forms Python 3.11's datetime.fromisoformat reads and older ones
+# do not: a fraction of any length (",5" too), an offset as Z, +HH or +HHMM.
+_ISO_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}(?::\d{2}(?::\d{2})?)?)(?:[.,](\d+))?"
+                       r"(?:(Z)|([+-]\d{2}):?(\d{2})?)?)?\Z", re.IGNORECASE)
+
+
+def _iso_datetime(text):
+    """datetime.fromisoformat(text) as Python 3.11 reads it, on the hosts' older Pythons too (they
+    take a fraction of 3 or 6 digits only, and an offset only as +HH:MM)."""
+    match = _ISO_TIME.match(text)
+    if not match:
+        return datetime.datetime.fromisoformat(text)
+    date, clock, fraction, utc, offset_hours, offset_minutes = match.groups()
+    iso = date
+    if clock:
+        iso += "T" + clock
+        if fraction:
+            iso += "." + (fraction + "000000")[:6]
+        if utc:
+            iso += "+00:00"
+        elif offset_hours:
+            iso += offset_hours + ":" + (offset_minutes or "00")
+    return datetime.datetime.fromisoformat(iso)
+
+
 def parse_time(value, now=None, boot_time=None, end=False):
     """An ausearch time word or an ISO 8601 time -> POSIX seconds. Naive ISO times are local time,
     like ausearch's. As the end of a window (end=True), `today` means now, as ausearch reads it."""
@@ -725,11 +750,8 @@ def parse_time(value, now=None, boot_time=None, end=False):
         if word == "this-year":
             day = day.replace(month=1)
         return time.mktime(day.timetuple())
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
     try:
-        moment = datetime.datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+        moment = _iso_datetime(value.strip())
     except ValueError:
         raise ValueError("bad time %r: use an ISO 8601 time or one of %s" % (value, ", ".join(TIME_WORDS)))
     if moment.tzinfo is None:

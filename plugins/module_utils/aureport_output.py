@@ -129,10 +129,10 @@ def _row(pattern, columns, line):
 
 
 def parse(text):
-    """aureport output -> dict(title, columns, rows, values, and count for reports of rows).
+    """aureport output -> dict(title, columns, rows, general_summary, and count for reports of rows).
     Detailed reports give one row per `N.` line; summary reports (--summary) one row per
-    `total value` line; the general summary gives `values` ({"number_of_logins": 3, ...})."""
-    report = {"title": None, "columns": [], "rows": [], "values": {}}
+    `total value` line; the general summary gives `general_summary` ({"number_of_logins": 3, ...})."""
+    report = {"title": None, "columns": [], "rows": [], "general_summary": {}}
     lines = [line.rstrip() for line in text.splitlines()]
     body = []
     rules = 0
@@ -145,7 +145,7 @@ def parse(text):
         if set(line.strip()) == {"="}:
             rules += 1
             continue
-        if rules == 1 and not report["columns"] and not report["values"] and ":" not in line:
+        if rules == 1 and not report["columns"] and not report["general_summary"] and ":" not in line:
             report["columns"] = line.lstrip("#").split()
             continue
         body.append(line)
@@ -158,7 +158,7 @@ def parse(text):
         elif ":" in line:
             label, _sep, value = line.partition(":")
             value = value.strip()
-            report["values"][_snake(label)] = int(value) if _NUMBER.match(value) else value
+            report["general_summary"][_snake(label)] = int(value) if _NUMBER.match(value) else value
     if report["columns"]:
         # As in ausearch's result: a report with no events is a success with count 0.
         report["count"] = len(report["rows"])

@@ -115,11 +115,12 @@ rows:
   sample: [{total: 366, key: docker}]
 count:
   description: The number of rows; V(0) when no event matched, which is not an error.
-  returned: success, for every report but the general summary (which has RV(values) instead)
+  returned: success, for every report but the general summary (which has RV(general_summary) instead)
   type: int
   sample: 1
-values:
-  description: The general summary's lines, keyed by their label in snake case.
+general_summary:
+  description:
+    - The general summary's lines, keyed by their label in snake case (empty for other reports).
   returned: success
   type: dict
   sample: {number_of_logins: 3, number_of_failed_authentications: 0}

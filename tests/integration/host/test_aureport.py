@@ -34,8 +34,8 @@ def test_default_log_set_and_time_words(watched):
 def test_general_summary_values():
     result = run_module("aureport", {"input": FIXTURE_LOG})
     assert result["title"] == "Summary Report"
-    assert result["values"]["number_of_authentications"] == 1
-    assert result["values"]["number_of_changes_in_configuration"] == 6
+    assert result["general_summary"]["number_of_authentications"] == 1
+    assert result["general_summary"]["number_of_changes_in_configuration"] == 6
 
 
 def test_report_without_events_is_not_an_error():
@@ -53,7 +53,7 @@ def test_host_without_a_log_yet_gets_reports_without_events(tmp_path):
     detail = run_module("aureport", {"report": "key"}, extra_vars=interpreter)
     assert not detail.get("failed"), detail.get("msg")
     assert detail["title"] == "Key Report" and detail["rows"] == []
-    assert run_module("aureport", {}, extra_vars=interpreter)["values"]["number_of_events"] == 0
+    assert run_module("aureport", {}, extra_vars=interpreter)["general_summary"]["number_of_events"] == 0
 
 
 @pytest.mark.parametrize("args,message", [

@@ -296,6 +296,19 @@ def test_iso_times_with_offsets_and_boot():
     assert parse_time("boot", boot_time=1234.0) == 1234.0
 
 
+@pytest.mark.parametrize("text", ["2026-11-26T17:54:10.5+01:00", "2026-11-26 17:54:10,500+0100",
+                                  "2026-11-26t16:54:10.5z", "2026-11-26T17:54:10.500000000+01",
+                                  "2026-11-26T15:54:10.5-01:00"])
+def test_iso_times_read_alike_on_every_host_python(text):
+    # Python 3.7 to 3.10 read only a fraction of 3 or 6 digits and an offset as +HH:MM.
+    assert parse_time(text) == 1795712050.5
+
+
+def test_iso_times_without_seconds_or_time_are_local():
+    assert parse_time("2026-11-26T17:54") == time.mktime((2026, 11, 26, 17, 54, 0, 0, 0, -1))
+    assert parse_time("2026-11-26") == time.mktime((2026, 11, 26, 0, 0, 0, 0, 0, -1))
+
+
 def test_bad_time_fails_with_the_accepted_forms():
     with pytest.raises(ValueError, match="bad time 'tomorrow'.*this-week"):
         parse_time("tomorrow")

@@ -107,9 +107,9 @@ def test_summary_value_keeps_its_spaces():
 def test_general_and_failed_summaries_are_values():
     summary = report("summary-3.0.9.txt")
     assert summary["rows"] == [] and summary["columns"] == [] and "count" not in summary
-    assert summary["values"]["number_of_changes_in_configuration"] == 6
-    assert summary["values"]["number_of_authentications"] == 1
-    assert summary["values"]["range_of_time_in_logs"].startswith("11/26/26 16:54:10.919")
+    assert summary["general_summary"]["number_of_changes_in_configuration"] == 6
+    assert summary["general_summary"]["number_of_authentications"] == 1
+    assert summary["general_summary"]["range_of_time_in_logs"].startswith("11/26/26 16:54:10.919")
     assert report("failed-3.0.9.txt")["title"] == "Failed Summary Report"
 
 
@@ -143,7 +143,7 @@ def test_audit_4_0_reports():
                                                        {"total": 4, "key": "fa_multi"}]
     rows = report("executable-4.0.2.txt")["rows"]
     assert [row["exe"] for row in rows if row["event"] == 140] == ["/tmp/w.nehP/my prog"]
-    assert report("summary-4.0.2.txt")["values"]["number_of_authentications"] == 1
+    assert report("summary-4.0.2.txt")["general_summary"]["number_of_authentications"] == 1
 
 
 def test_a_tty_report_is_redacted():

@@ -118,7 +118,7 @@ def test_byte_identical_to_the_real_augenrules(tmp_path, version):
     rules_dir = tmp_path / "rules.d"
     rules_dir.mkdir()
     for name, content in TRICKY.items():
-        (rules_dir / name).write_text(content, newline="")
+        (rules_dir / name).write_bytes(content.encode("utf-8"))  # no newline translation
     destination = tmp_path / "audit.rules"
     script = read(version, "augenrules")
     script = script.replace("DestinationFile=/etc/audit/audit.rules", "DestinationFile=%s" % destination)
