@@ -195,3 +195,12 @@ def collector_conf_errors(settings, label="auditd_collector"):
         errors.append("%s: space_left (%s) must be above admin_space_left (%s), or auditd exits at start"
                       % (label, space_left, admin_space_left))
     return errors
+
+
+def collector_conf(settings, label="auditd_collector"):
+    """A collector's whole auditd.conf text; ValueError listing every problem."""
+    errors = collector_conf_errors(settings, label)
+    if errors:
+        raise ValueError("; ".join(errors))
+    return render_settings(settings, "Managed by fleetaudit.auditd.collector: this auditd receives the events of\n"
+                                     "its clients (audisp-remote). See auditd.conf(5).")

@@ -90,6 +90,14 @@ options:
       - System calls, by name or by number for the host's architecture.
     type: list
     elements: str
+  node:
+    description:
+      - Only events of this host, by the C(node=) name its auditd put before each record
+        (C(name_format) in C(auditd.conf)); an exact match, as in C(ausearch --node).
+      - On a collector (role P(fleetaudit.auditd.collector#role)) this picks one client's events out of
+        the aggregated log.
+    type: str
+    version_added: 1.1.0
   input:
     description:
       - A log file, or a directory whose files (C(NAME), C(NAME.1), ...) are read oldest first;
@@ -161,6 +169,11 @@ EXAMPLES = r"""
     success: false
     name: alice-failed-exec
     dest: audit-reports/manual
+
+- name: On a collector, the events that web1 shipped
+  fleetaudit.auditd.ausearch:
+    node: web1
+    keys: [identity]
 
 - name: Scheduled run, only what is new since the previous one
   fleetaudit.auditd.ausearch:
@@ -323,6 +336,7 @@ def main():
             pid=dict(type="int"),
             exe=dict(type="str"),
             syscall=dict(type="list", elements="str"),
+            node=dict(type="str"),
             input=dict(type="path"),
             auditd_conf=dict(type="path", default="/etc/audit/auditd.conf"),
             incremental=dict(type="bool", default=False),
@@ -349,7 +363,7 @@ def main():
             keys=params["keys"], message_types=[t.upper() for t in params["message_types"]],
             start=start, end=end, success=params["success"], uid=_user_id(params["uid"]),
             auid=_user_id(params["auid"]), pid=params["pid"], exe=params["exe"],
-            syscall=_syscalls(module, params["syscall"]))
+            syscall=_syscalls(module, params["syscall"]), node=params["node"])
         redactor = module_redactor(params["redact"], params["redact_defaults"])
     except ValueError as exc:
         module.fail_json(msg=str(exc))

@@ -4,6 +4,7 @@ rendering into files that read back as written."""
 import pytest
 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_remote import (
+    collector_conf,
     collector_conf_errors,
     plugin_conf,
     remote_conf,
@@ -99,3 +100,9 @@ def test_collector_settings_pass():
 def test_collector_errors(change, message):
     settings = {name: value for name, value in dict(COLLECTOR, **change).items() if value is not None}
     assert collector_conf_errors(settings) == [message]
+
+
+def test_collector_conf_reads_back_and_refuses_bad_settings():
+    assert parse_auditd_conf(collector_conf(COLLECTOR)) == {name: str(value) for name, value in COLLECTOR.items()}
+    with pytest.raises(ValueError, match="tcp_listen_port is required"):
+        collector_conf({"local_events": "no"})

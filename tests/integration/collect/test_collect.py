@@ -1,0 +1,112 @@
+"""Central collection end to end: this machine's auditd (the client, configured by the auditd
+role) ships to a collector container (the collector role) through 127.0.0.1 only; the events are
+found there under this machine's node name; then the plugin is disabled and nothing more arrives.
+The tests run in order and share the client and the collector."""
+
+import json
+import os
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from conftest import COLLECTOR_PORT, module_on, playbook, write_inventory
+
+NODE = os.uname().nodename
+WAIT_SECONDS = 30
+
+COLLECTOR_PLAY = """
+- name: Make the container a collector
+  hosts: collectors
+  gather_facts: false
+  roles:
+    - role: fleetaudit.auditd.collector
+      vars:
+        collector_local_events: false
+        collector_priority_boost: 0
+        # Every client arrives from the forwarder's address.
+        collector_max_per_addr: 8
+"""
+
+CLIENT_PLAY = """
+- name: Make this machine a client of the collector
+  hosts: clients
+  gather_facts: false
+  roles:
+    - role: fleetaudit.auditd.auditd
+      vars:
+        auditd_rule_bundles: [base]
+        auditd_remote_enabled: %s
+        auditd_remote_server: 127.0.0.1
+        auditd_remote_port: %d
+"""
+
+
+@pytest.fixture(scope="module")
+def inventory(tmp_path_factory, collector, saved_audit_files):
+    path = write_inventory(tmp_path_factory.mktemp("inventory") / "hosts.ini", collector)
+    play = tmp_path_factory.mktemp("plays") / "collector.yml"
+    play.write_text(COLLECTOR_PLAY)
+    rc, tasks, report = playbook(path, play)
+    assert rc == 0, json.dumps(report)[-3000:]
+    return path
+
+
+def configure_client(inventory, tmp_path, enabled):
+    play = tmp_path / "client.yml"
+    play.write_text(CLIENT_PLAY % (str(enabled).lower(), COLLECTOR_PORT))
+    rc, tasks, report = playbook(inventory, play)
+    assert rc == 0, json.dumps(report)[-3000:]
+    return tasks
+
+
+def probe():
+    """A user message with a unique token in this machine's audit trail; the token."""
+    token = "fleetaudit-probe-" + uuid.uuid4().hex[:12]
+    subprocess.run(["auditctl", "-m", token], check=True, capture_output=True)
+    return token
+
+
+def on_collector(inventory, token, node=NODE, wait=WAIT_SECONDS):
+    """The collector's events of `node` that hold the token, waiting up to `wait` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        result = module_on(inventory, "fa-collect-lane", "ausearch",
+                           {"node": node, "message_types": ["USER"], "start": "recent", "max_events": 0})
+        assert not result.get("failed"), result
+        found = [event for event in result["events"]
+                 if any(record["fields"].get("text") == token for record in event["records"])]
+        if found or time.monotonic() >= deadline:
+            return found
+        time.sleep(2)
+
+
+def test_client_ships_events_that_the_collector_keeps_under_its_node(inventory, tmp_path):
+    tasks = configure_client(inventory, tmp_path, True)
+    assert tasks["Write the dispatcher plugin files"]["localhost"]["changed"] is True
+    assert tasks["Verify that audisp-remote runs"]["localhost"]["rc"] == 0
+    with open("/etc/audit/plugins.d/au-remote.conf") as handle:
+        assert "active = yes\n" in handle.read()
+    token = probe()
+    found = on_collector(inventory, token)
+    assert len(found) == 1, "the probe %s did not reach the collector under node %s" % (token, NODE)
+    assert found[0]["node"] == NODE
+    # The node criterion is exact: another name finds nothing of this machine's.
+    assert on_collector(inventory, token, node=NODE + "x", wait=0) == []
+
+
+def test_a_second_run_changes_nothing(inventory, tmp_path):
+    pid = subprocess.run(["pgrep", "-x", "auditd"], capture_output=True, text=True, check=True).stdout
+    tasks = configure_client(inventory, tmp_path, True)
+    assert tasks["Write the dispatcher plugin files"]["localhost"]["changed"] is False
+    assert subprocess.run(["pgrep", "-x", "auditd"], capture_output=True, text=True, check=True).stdout == pid
+
+
+def test_disabled_plugin_ships_nothing(inventory, tmp_path):
+    configure_client(inventory, tmp_path, False)
+    with open("/etc/audit/plugins.d/au-remote.conf") as handle:
+        assert "active = no\n" in handle.read()
+    assert subprocess.run(["pgrep", "-x", "audisp-remote"], capture_output=True, check=False).returncode == 1
+    token = probe()
+    assert on_collector(inventory, token, wait=10) == []
