@@ -2,7 +2,12 @@
 # Copyright: (c) fleetaudit maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Runs fleetaudit.auditd.ausearch on the host, expands the compressed events it returns, and
-writes them to <dest>/<inventory_hostname>/<name>.jsonl on the controller (like fetch does)."""
+writes them to <dest>/<inventory_hostname>/<name>.jsonl on the controller (like fetch does).
+
+An incremental search is at least once: the host's cursor moves only after the controller holds the
+events and has written them. The search runs with commit_cursor=false, the events are expanded and
+written, and only then a second, small call saves the new cursor on the host. If anything fails in
+between, the cursor stays and the next run returns the same events again."""
 
 from __future__ import annotations
 
@@ -68,8 +73,10 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         args = self._task.args
+        incremental = boolean(args.get("incremental", False), strict=False)
+        search_args = dict(args, commit_cursor=False) if incremental else args
         result.update(self._execute_module(module_name="fleetaudit.auditd.ausearch",
-                                           module_args=args, task_vars=task_vars))
+                                           module_args=search_args, task_vars=task_vars))
         if result.get("failed") or "events_gz" not in result:
             return result
         try:
@@ -84,9 +91,23 @@ class ActionModule(ActionBase):
             result["dest_file"] = path
             try:
                 # An incremental run returns only new events: they go after those of earlier runs.
-                if write_if_changed(path, content, self._task.check_mode,
-                                    append=boolean(args.get("incremental", False), strict=False)):
+                if write_if_changed(path, content, self._task.check_mode, append=incremental):
                     result["changed"] = True
             except OSError as exc:
-                raise AnsibleActionFail("cannot write %s on the controller: %s" % (path, exc))
+                raise AnsibleActionFail("cannot write %s on the controller: %s; the host's cursor was not "
+                                        "moved, so the next run returns these events again" % (path, exc))
+        if incremental and result.get("cursor") is not None and not self._task.check_mode:
+            self._commit_cursor(args, result, task_vars)
         return result
+
+    def _commit_cursor(self, args, result, task_vars):
+        """Saves the search's new cursor on the host, now that the controller holds its events."""
+        commit_args = {name: args[name] for name in ("name", "cursor_file") if args.get(name) is not None}
+        commit_args["cursor"] = result["cursor"]
+        committed = self._execute_module(module_name="fleetaudit.auditd.ausearch", module_args=commit_args,
+                                         task_vars=task_vars)
+        if committed.get("failed"):
+            raise AnsibleActionFail("the events are on the controller, but the host's cursor could not be saved "
+                                    "(the next run returns them again): %s" % committed.get("msg"))
+        if committed.get("changed"):
+            result["changed"] = True

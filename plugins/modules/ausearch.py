@@ -126,6 +126,23 @@ options:
         for one log fails the search of another.
     type: str
     default: events
+  commit_cursor:
+    description:
+      - Whether an O(incremental) search saves its new cursor on the host before it returns.
+      - The action plugin sets V(false) and saves the cursor (with O(cursor)) only once the
+        controller holds the events, and, with O(dest), has written them: a run that fails on the
+        controller leaves the cursor where it was, and the next run returns the same events again
+        (at least once; an event may be returned twice, never lost).
+    type: bool
+    default: true
+    version_added: 1.1.0
+  cursor:
+    description:
+      - Save this cursor (the RV(cursor) of an earlier O(incremental) search of the same O(name) with
+        O(commit_cursor=false)) as the incremental cursor, and search nothing.
+      - The action plugin passes it; you need not.
+    type: dict
+    version_added: 1.1.0
   cursor_file:
     description:
       - Where the incremental cursor is kept on the host (mode 0600, directory 0700).
@@ -219,7 +236,9 @@ truncated:
   type: bool
   sample: false
 cursor:
-  description: The incremental cursor after this run (saved on the host when O(incremental)).
+  description:
+    - The incremental cursor after this run, saved on the host when O(incremental) and
+      O(commit_cursor) (through the action plugin, once the controller holds the events).
   returned: success
   type: dict
   sample: {version: 1, path: /var/log/audit/audit.log, inode: 1441793, offset: 8388774, seen: [], last: [1795711859, 583, 3571]}
@@ -266,6 +285,7 @@ import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import (
+    CURSOR_VERSION,
     LogSetError,
     configured_log_set,
     load_cursor,
@@ -323,6 +343,19 @@ def _log_files(params):
     return log_set(params["input"]) if params["input"] else configured_log_set(params["auditd_conf"])
 
 
+def _commit(module, cursor_file, cursor):
+    """Saves a cursor that an earlier search returned, once its events are safe; exits."""
+    if cursor.get("version") != CURSOR_VERSION:
+        module.fail_json(msg="cursor is not a version %d cursor of an incremental search" % CURSOR_VERSION)
+    changed = False
+    if not module.check_mode:
+        try:
+            changed = save_cursor(cursor_file, cursor)
+        except (LogSetError, OSError) as exc:
+            module.fail_json(msg="cannot save the cursor %s: %s" % (cursor_file, exc))
+    module.exit_json(changed=changed, cursor=cursor, cursor_file=cursor_file)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -342,6 +375,8 @@ def main():
             incremental=dict(type="bool", default=False),
             name=dict(type="str", default="events"),
             cursor_file=dict(type="path"),
+            commit_cursor=dict(type="bool", default=True),
+            cursor=dict(type="dict"),
             max_events=dict(type="int", default=10000),
             redact=dict(type="list", elements="str", default=[]),
             redact_defaults=dict(type="bool", default=True),
@@ -355,6 +390,9 @@ def main():
     if "/" in params["name"] or params["name"] in ("", ".", ".."):
         module.fail_json(msg="name %r must be a plain file name (it names the cursor and the .jsonl file)"
                          % params["name"])
+    cursor_file = params["cursor_file"] or os.path.join(CURSOR_DIR, params["name"] + ".cursor.json")
+    if params["cursor"] is not None:
+        _commit(module, cursor_file, params["cursor"])
     boot = _boot_time()
     try:
         start = parse_time(params["start"], boot_time=boot) if params["start"] else None
@@ -368,13 +406,13 @@ def main():
     except ValueError as exc:
         module.fail_json(msg=str(exc))
 
-    cursor_file = params["cursor_file"] or os.path.join(CURSOR_DIR, params["name"] + ".cursor.json")
     try:
         files = _log_files(params)
         cursor = load_cursor(cursor_file) if params["incremental"] else None
         result = search(files, event_filter, redactor, cursor=cursor, max_events=params["max_events"])
         changed = False
-        if params["incremental"] and not module.check_mode and result["cursor"] is not None:
+        if (params["incremental"] and params["commit_cursor"] and not module.check_mode
+                and result["cursor"] is not None):
             changed = save_cursor(cursor_file, result["cursor"])
     except (LogSetError, OSError) as exc:
         module.fail_json(msg="audit log search failed: %s" % exc)
