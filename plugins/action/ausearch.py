@@ -64,6 +64,21 @@ def write_if_changed(path, content, check_mode=False, append=False):
     return True
 
 
+# The directory of events whose records carry no node= name (name_format NONE on their host).
+NO_NODE = "_no_node"
+
+
+def events_by_node(events):
+    """{node name: its events, in order}; a name that cannot be a directory name is refused."""
+    groups = {}
+    for event in events:
+        node = event.get("node") or NO_NODE
+        if node in (".", "..") or "/" in node:
+            raise AnsibleActionFail("node name %r cannot name a directory on the controller" % node)
+        groups.setdefault(node, []).append(event)
+    return groups
+
+
 class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
@@ -84,11 +99,26 @@ class ActionModule(ActionBase):
         except ValueError as exc:
             raise AnsibleActionFail("the events returned by the host are corrupt: %s" % exc)
         if args.get("dest"):
+            self._write_dest(args, result, task_vars, incremental)
+        if incremental and result.get("cursor") is not None and not self._task.check_mode:
+            self._commit_cursor(args, result, task_vars)
+        return result
+
+    def _write_dest(self, args, result, task_vars, incremental):
+        """<dest>/<host>/<name>.jsonl, or with dest_by=node one file per node= name (a collector's
+        log holds the events of many hosts): <dest>/<node>/<name>.jsonl."""
+        dest = os.path.abspath(os.path.expanduser(args["dest"]))
+        file_name = (args.get("name") or "events") + ".jsonl"
+        if args.get("dest_by", "host") == "node":
+            groups = events_by_node(result["events"])
+            result["count_by_node"] = {node: len(events) for node, events in groups.items()}
+        else:
             host = task_vars.get("inventory_hostname", self._play_context.remote_addr)
-            path = os.path.join(os.path.abspath(os.path.expanduser(args["dest"])), host,
-                                (args.get("name") or "events") + ".jsonl")
-            content = "".join(json.dumps(event, sort_keys=True) + "\n" for event in result["events"])
-            result["dest_file"] = path
+            groups = {host: result["events"]}
+        result["dest_files"] = []
+        for name, events in sorted(groups.items()):
+            path = os.path.join(dest, name, file_name)
+            content = "".join(json.dumps(event, sort_keys=True) + "\n" for event in events)
             try:
                 # An incremental run returns only new events: they go after those of earlier runs.
                 if write_if_changed(path, content, self._task.check_mode, append=incremental):
@@ -96,9 +126,9 @@ class ActionModule(ActionBase):
             except OSError as exc:
                 raise AnsibleActionFail("cannot write %s on the controller: %s; the host's cursor was not "
                                         "moved, so the next run returns these events again" % (path, exc))
-        if incremental and result.get("cursor") is not None and not self._task.check_mode:
-            self._commit_cursor(args, result, task_vars)
-        return result
+            result["dest_files"].append(path)
+        if args.get("dest_by", "host") == "host":
+            result["dest_file"] = result["dest_files"][0]
 
     def _commit_cursor(self, args, result, task_vars):
         """Saves the search's new cursor on the host, now that the controller holds its events."""

@@ -161,6 +161,15 @@ options:
       - With O(incremental=true) the new events are added at the end of that file, so that it keeps
         what every run gathered; otherwise the file holds this run's events.
     type: path
+  dest_by:
+    description:
+      - V(host) writes the events to C(<dest>/<inventory_hostname>/<name>.jsonl).
+      - V(node) writes one file per C(node=) name, C(<dest>/<node>/<name>.jsonl), for a collector
+        whose log holds the events of many hosts (events without a node name go to C(_no_node)).
+    type: str
+    choices: [host, node]
+    default: host
+    version_added: 1.1.0
 notes:
   - Reading the system log set needs root (the log is mode 0600 or 0640).
 seealso:
@@ -275,9 +284,20 @@ files:
   sample: [/var/log/audit/audit.log.1, /var/log/audit/audit.log]
 dest_file:
   description: Controller file the events were written to.
-  returned: when O(dest) is set
+  returned: when O(dest) is set and O(dest_by=host)
   type: str
   sample: audit-reports/20261126T165000Z/web1/events.jsonl
+dest_files:
+  description: Controller files the events were written to (one per node with O(dest_by=node)).
+  returned: when O(dest) is set
+  type: list
+  elements: str
+  sample: [audit-reports/20261126T165000Z/web1/events.jsonl, audit-reports/20261126T165000Z/web2/events.jsonl]
+count_by_node:
+  description: Number of returned events per node name.
+  returned: when O(dest_by=node)
+  type: dict
+  sample: {web1: 12, web2: 3}
 """
 
 import os
@@ -381,6 +401,7 @@ def main():
             redact=dict(type="list", elements="str", default=[]),
             redact_defaults=dict(type="bool", default=True),
             dest=dict(type="path"),
+            dest_by=dict(type="str", default="host", choices=["host", "node"]),
         ),
         supports_check_mode=True,
     )

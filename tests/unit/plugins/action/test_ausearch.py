@@ -1,6 +1,7 @@
 """The ausearch action plugin's controller files: 0600 in 0700 directories, written only when they
 change, nothing written in check mode."""
 
+import json
 import os
 import stat
 
@@ -128,3 +129,24 @@ def test_a_search_that_is_not_incremental_moves_no_cursor(tmp_path):
     host = Host()
     action({"keys": ["fa_watch"]}, host).run(task_vars={"inventory_hostname": "web1"})
     assert host.calls == [{"keys": ["fa_watch"]}]
+
+
+COLLECTOR_LOG = os.path.join(os.path.dirname(LOG), "collector-3.0.9.log")
+
+
+class Collector(Host):
+    def execute(self, module_name, module_args, task_vars):
+        self.calls.append(dict(module_args))
+        result = search(log_set(COLLECTOR_LOG), EventFilter(keys=module_args.get("keys"), node=module_args.get("node")),
+                        Redactor(DEFAULT_REDACT_PATTERNS), now=1796428000.0)
+        return dict(result, changed=False)
+
+
+def test_a_collectors_events_are_written_one_file_per_node(tmp_path):
+    dest = tmp_path / "dest"
+    result = action({"keys": ["identity"], "dest": str(dest), "dest_by": "node"}, Collector()).run(
+        task_vars={"inventory_hostname": "collector1"})
+    assert result["count_by_node"] == {"web1": 1, "web2": 1}
+    assert result["dest_files"] == [str(dest / "web1" / "events.jsonl"), str(dest / "web2" / "events.jsonl")]
+    assert [json.loads(line)["serial"] for line in (dest / "web1" / "events.jsonl").read_text().splitlines()] == [610]
+    assert not (dest / "collector1").exists()
