@@ -79,6 +79,14 @@ def events_by_node(events):
     return groups
 
 
+def _count_by_key(events):
+    counts = {}
+    for event in events:
+        for key in event.get("keys") or ():
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
@@ -109,9 +117,9 @@ class ActionModule(ActionBase):
         log holds the events of many hosts): <dest>/<node>/<name>.jsonl."""
         dest = os.path.abspath(os.path.expanduser(args["dest"]))
         file_name = (args.get("name") or "events") + ".jsonl"
-        if args.get("dest_by", "host") == "node":
+        by_node = args.get("dest_by", "host") == "node"
+        if by_node:
             groups = events_by_node(result["events"])
-            result["count_by_node"] = {node: len(events) for node, events in groups.items()}
         else:
             host = task_vars.get("inventory_hostname", self._play_context.remote_addr)
             groups = {host: result["events"]}
@@ -127,7 +135,13 @@ class ActionModule(ActionBase):
                 raise AnsibleActionFail("cannot write %s on the controller: %s; the host's cursor was not "
                                         "moved, so the next run returns these events again" % (path, exc))
             result["dest_files"].append(path)
-        if args.get("dest_by", "host") == "host":
+        if by_node:
+            # The host searched: the collector a task delegates to, or the task's host.
+            searched = self._task.delegate_to or task_vars.get("inventory_hostname")
+            result["nodes"] = {node: {"count": len(events), "by_key": _count_by_key(events),
+                                      "dest_file": os.path.join(dest, node, file_name), "collector": searched}
+                               for node, events in groups.items()}
+        else:
             result["dest_file"] = result["dest_files"][0]
 
     def _commit_cursor(self, args, result, task_vars):

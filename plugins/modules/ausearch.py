@@ -293,11 +293,14 @@ dest_files:
   type: list
   elements: str
   sample: [audit-reports/20261126T165000Z/web1/events.jsonl, audit-reports/20261126T165000Z/web2/events.jsonl]
-count_by_node:
-  description: Number of returned events per node name.
-  returned: when O(dest_by=node)
+nodes:
+  description:
+    - Per node name, its number of returned events (C(count)), their count per key (C(by_key)), its
+      controller file (C(dest_file)) and the host searched (C(collector), the host the task is delegated to).
+  returned: when O(dest) is set and O(dest_by=node)
   type: dict
-  sample: {web1: 12, web2: 3}
+  sample: {web1: {count: 12, by_key: {identity: 12}, dest_file: audit-reports/20261126T165000Z/web1/events.jsonl,
+                  collector: collector1}}
 """
 
 import os
