@@ -14,7 +14,7 @@ description:
     missing C(remote_server), and C(mode=forward) without C(format=managed).
 options:
   _input:
-    description: The settings, C({setting: value}).
+    description: The settings, a dict of setting name to value.
     type: dict
     required: true
 """

@@ -16,7 +16,7 @@ description:
     not above C(admin_space_left) (auditd exits at start then).
 options:
   _input:
-    description: The settings, C({setting: value}), in the order they are written.
+    description: The settings, a dict of setting name to value, in the order they are written.
     type: dict
     required: true
 """

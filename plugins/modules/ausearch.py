@@ -130,7 +130,7 @@ options:
     description:
       - Whether an O(incremental) search saves its new cursor on the host before it returns.
       - The action plugin sets V(false) and saves the cursor (with O(cursor)) only once the
-        controller holds the events, and, with O(dest), has written them: a run that fails on the
+        controller holds the events, and, with O(dest), has written them. A run that fails on the
         controller leaves the cursor where it was, and the next run returns the same events again
         (at least once; an event may be returned twice, never lost).
     type: bool

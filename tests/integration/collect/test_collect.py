@@ -96,6 +96,73 @@ def test_client_ships_events_that_the_collector_keeps_under_its_node(inventory, 
     assert on_collector(inventory, token, node=NODE + "x", wait=0) == []
 
 
+GATHER_PLAY = """
+- name: Gather from the collector
+  hosts: clients
+  gather_facts: false
+  roles:
+    - role: fleetaudit.auditd.gather
+      vars:
+        gather_from: collectors
+        gather_collectors: [fa-collect-lane]
+        gather_message_types: [USER]
+        gather_start: recent
+        gather_reports: [summary]
+        gather_report_dir: %s
+"""
+
+COMPLIANCE_PLAY = """
+- name: Check compliance, with the delivery probe
+  hosts: clients
+  gather_facts: false
+  roles:
+    - role: fleetaudit.auditd.compliance
+      vars:
+        auditd_rule_bundles: [base]
+        compliance_remote_logging: true
+        compliance_collector: fa-collect-lane
+        compliance_remote_logging_within: 20
+        compliance_report_dir: %s
+        compliance_fail_on_noncompliant: false
+"""
+
+
+def remote_logging_check(inventory, tmp_path):
+    """This machine's remote_logging verdict in the compliance run's fleet.json."""
+    play = tmp_path / "compliance.yml"
+    play.write_text(COMPLIANCE_PLAY % (tmp_path / "reports"))
+    rc, tasks, report = playbook(inventory, play)
+    assert rc == 0, json.dumps(report)[-3000:]
+    run_dir = tasks["Write the fleet report on the controller"]["localhost"]["run_dir"]
+    with open(os.path.join(run_dir, "fleet.json")) as handle:
+        fleet = json.load(handle)
+    [host] = fleet["hosts"]
+    return host["checks"]["remote_logging"]
+
+
+def test_gather_from_the_collector_writes_this_machines_events_under_its_node(inventory, tmp_path):
+    token = probe()
+    assert on_collector(inventory, token)
+    play = tmp_path / "gather.yml"
+    play.write_text(GATHER_PLAY % (tmp_path / "reports"))
+    rc, tasks, report = playbook(inventory, play)
+    assert rc == 0, json.dumps(report)[-3000:]
+    latest = tmp_path / "reports" / "latest"
+    events = [json.loads(line) for line in (latest / NODE / "events.jsonl").read_text().splitlines()]
+    assert any(record["fields"].get("text") == token for event in events for record in event["records"])
+    assert {event["node"] for event in events} == {NODE}
+    summary = json.loads((latest / "gather.json").read_text())
+    assert summary["hosts"][NODE]["collector"] == "fa-collect-lane"
+    cmd = json.loads((latest / NODE / "aureport-summary.json").read_text())["cmd"]
+    assert cmd[cmd.index("--node") + 1] == NODE
+
+
+def test_compliance_probe_passes_when_the_events_arrive(inventory, tmp_path):
+    check = remote_logging_check(inventory, tmp_path)
+    assert check["status"] == "pass", check
+    assert check["evidence"]["node"] == NODE
+
+
 def test_a_second_run_changes_nothing(inventory, tmp_path):
     pid = subprocess.run(["pgrep", "-x", "auditd"], capture_output=True, text=True, check=True).stdout
     tasks = configure_client(inventory, tmp_path, True)
@@ -110,3 +177,6 @@ def test_disabled_plugin_ships_nothing(inventory, tmp_path):
     assert subprocess.run(["pgrep", "-x", "audisp-remote"], capture_output=True, check=False).returncode == 1
     token = probe()
     assert on_collector(inventory, token, wait=10) == []
+    check = remote_logging_check(inventory, tmp_path)
+    assert check["status"] == "fail", check
+    assert check["message"].startswith("probe fleetaudit-probe-") and "not found on collector fa-collect-lane" in check["message"]
