@@ -10,4 +10,5 @@ set -euo pipefail
 "$REPO_ROOT/scripts/ensure-docker.sh"
 ensure_packages audispd-plugins socat
 cd "$COLLECTIONS_DIR"
-python -m pytest -q -p no:cacheprovider "$REPO_ROOT/tests/integration/collect"
+# It restarts this machine's auditd and changes /etc/audit: never while the host lane runs.
+flock /run/lock/fleetaudit/lane-host.lock python -m pytest -q -p no:cacheprovider "$REPO_ROOT/tests/integration/collect"
