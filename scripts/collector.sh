@@ -38,9 +38,10 @@ start() {
     sleep 0.1
   done
   # Listening, and by this forwarder (not one left behind by an earlier run).
-  kill -0 "$(cat "$STATE_DIR/$name.pid")" 2>/dev/null \
-    && grep -q "0100007F:$(printf '%04X' "$port") 00000000:0000 0A" /proc/net/tcp \
-    || die "the forwarder did not listen on 127.0.0.1:$port (see $STATE_DIR/$name.log)"
+  if ! kill -0 "$(cat "$STATE_DIR/$name.pid")" 2>/dev/null \
+      || ! grep -q "0100007F:$(printf '%04X' "$port") 00000000:0000 0A" /proc/net/tcp; then
+    die "the forwarder did not listen on 127.0.0.1:$port (see $STATE_DIR/$name.log)"
+  fi
   log "collector $name: container up, forwarder 127.0.0.1:$port (pid $(cat "$STATE_DIR/$name.pid"))"
 }
 

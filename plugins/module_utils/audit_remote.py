@@ -191,7 +191,7 @@ def collector_conf_errors(settings, label="auditd_collector"):
         errors.append("%s: tcp_listen_port is required for a collector" % label)
     space_left, admin_space_left = settings.get("space_left"), settings.get("admin_space_left")
     if (_int(space_left) is not None and _int(admin_space_left) is not None
-            and not _int(space_left) > _int(admin_space_left)):
+            and _int(space_left) <= _int(admin_space_left)):
         errors.append("%s: space_left (%s) must be above admin_space_left (%s), or auditd exits at start"
                       % (label, space_left, admin_space_left))
     return errors

@@ -146,8 +146,8 @@ def test_a_collectors_events_are_written_one_file_per_node(tmp_path):
     dest = tmp_path / "dest"
     result = action({"keys": ["identity"], "dest": str(dest), "dest_by": "node"}, Collector()).run(
         task_vars={"inventory_hostname": "collector1"})
-    assert {node: entry["by_key"] for node, entry in result["nodes"].items()} == {"web1": {"identity": 1},
-                                                                                   "web2": {"identity": 1}}
+    by_key = {node: entry["by_key"] for node, entry in result["nodes"].items()}
+    assert by_key == {"web1": {"identity": 1}, "web2": {"identity": 1}}
     assert result["dest_files"] == [str(dest / "web1" / "events.jsonl"), str(dest / "web2" / "events.jsonl")]
     assert [json.loads(line)["serial"] for line in (dest / "web1" / "events.jsonl").read_text().splitlines()] == [610]
     assert not (dest / "collector1").exists()

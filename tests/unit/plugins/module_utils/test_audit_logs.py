@@ -518,5 +518,5 @@ def test_node_picks_one_clients_events_from_a_collectors_log(criteria, expected)
 
 def test_collectors_own_records_have_its_node():
     result = run(log_set(COLLECTOR_LOG), now=AFTER_COLLECTION, node="fa-collect-lane")
-    assert {event["summary"]["type"] for event in result["events"]} == {"DAEMON_START", "DAEMON_ACCEPT",
-                                                                         "DAEMON_CLOSE"}
+    types = {event["summary"]["type"] for event in result["events"]}
+    assert types == {"DAEMON_START", "DAEMON_ACCEPT", "DAEMON_CLOSE"}

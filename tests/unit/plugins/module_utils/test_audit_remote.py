@@ -90,10 +90,10 @@ def test_collector_settings_pass():
 @pytest.mark.parametrize("change, message", [
     ({"tcp_listen_port": None}, "auditd_collector: tcp_listen_port is required for a collector"),
     ({"tcp_max_per_addr": 2000}, "auditd_collector: tcp_max_per_addr = 2000 is not a count, 1 to 1024"),
-    ({"tcp_client_ports": "1023-1"}, "auditd_collector: tcp_client_ports = '1023-1' is not a port or a range "
-                                      "LOW-HIGH (no spaces) in 1-65535"),
-    ({"tcp_client_ports": "1 - 1023"}, "auditd_collector: tcp_client_ports = '1 - 1023' is not a port or a range "
-                                        "LOW-HIGH (no spaces) in 1-65535"),
+    ({"tcp_client_ports": "1023-1"},
+     "auditd_collector: tcp_client_ports = '1023-1' is not a port or a range LOW-HIGH (no spaces) in 1-65535"),
+    ({"tcp_client_ports": "1 - 1023"},
+     "auditd_collector: tcp_client_ports = '1 - 1023' is not a port or a range LOW-HIGH (no spaces) in 1-65535"),
     ({"admin_space_left": 2048}, "auditd_collector: space_left (2048) must be above admin_space_left (2048), "
                                  "or auditd exits at start"),
 ])
