@@ -1,19 +1,18 @@
-"""Central collection end to end: this machine's auditd (the client, configured by the auditd
-role) ships to a collector container (the collector role) through 127.0.0.1 only; the events are
-found there under this machine's node name; then the plugin is disabled and nothing more arrives.
+"""Central collection end to end: a client (a qemu VM, or this machine; configured by the auditd
+role) ships to a collector container (the collector role) reached through 127.0.0.1 only; the
+events are found there under the client's node name, gathered per node, and proven by the
+compliance probe; then the plugin is disabled, nothing more arrives and the probe fails.
 The tests run in order and share the client and the collector."""
 
 import json
 import os
-import subprocess
 import time
 import uuid
 
 import pytest
 
-from conftest import COLLECTOR_PORT, module_on, playbook, write_inventory
+from conftest import module_on, playbook, write_inventory
 
-NODE = os.uname().nodename
 WAIT_SECONDS = 30
 
 COLLECTOR_PLAY = """
@@ -38,14 +37,14 @@ CLIENT_PLAY = """
       vars:
         auditd_rule_bundles: [base]
         auditd_remote_enabled: %s
-        auditd_remote_server: 127.0.0.1
+        auditd_remote_server: %s
         auditd_remote_port: %d
 """
 
 
 @pytest.fixture(scope="module")
-def inventory(tmp_path_factory, collector, saved_audit_files):
-    path = write_inventory(tmp_path_factory.mktemp("inventory") / "hosts.ini", collector)
+def inventory(tmp_path_factory, collector, client):
+    path = write_inventory(tmp_path_factory.mktemp("inventory") / "hosts.ini", client, collector)
     play = tmp_path_factory.mktemp("plays") / "collector.yml"
     play.write_text(COLLECTOR_PLAY)
     rc, tasks, report = playbook(path, play)
@@ -53,22 +52,23 @@ def inventory(tmp_path_factory, collector, saved_audit_files):
     return path
 
 
-def configure_client(inventory, tmp_path, enabled):
+def configure_client(inventory, client, tmp_path, enabled):
     play = tmp_path / "client.yml"
-    play.write_text(CLIENT_PLAY % (str(enabled).lower(), COLLECTOR_PORT))
+    play.write_text(CLIENT_PLAY % (str(enabled).lower(), client.server, client.port))
     rc, tasks, report = playbook(inventory, play)
     assert rc == 0, json.dumps(report)[-3000:]
     return tasks
 
 
-def probe():
-    """A user message with a unique token in this machine's audit trail; the token."""
+def probe(client):
+    """A user message with a unique token in the client's audit trail; the token."""
     token = "fleetaudit-probe-" + uuid.uuid4().hex[:12]
-    subprocess.run(["auditctl", "-m", token], check=True, capture_output=True)
+    done = client.run("auditctl", "-m", token)
+    assert done.returncode == 0, done.stderr
     return token
 
 
-def on_collector(inventory, token, node=NODE, wait=WAIT_SECONDS):
+def on_collector(inventory, token, node, wait=WAIT_SECONDS):
     """The collector's events of `node` that hold the token, waiting up to `wait` seconds."""
     deadline = time.monotonic() + wait
     while True:
@@ -82,18 +82,17 @@ def on_collector(inventory, token, node=NODE, wait=WAIT_SECONDS):
         time.sleep(2)
 
 
-def test_client_ships_events_that_the_collector_keeps_under_its_node(inventory, tmp_path):
-    tasks = configure_client(inventory, tmp_path, True)
-    assert tasks["Write the dispatcher plugin files"]["localhost"]["changed"] is True
-    assert tasks["Verify that audisp-remote runs"]["localhost"]["rc"] == 0
-    with open("/etc/audit/plugins.d/au-remote.conf") as handle:
-        assert "active = yes\n" in handle.read()
-    token = probe()
-    found = on_collector(inventory, token)
-    assert len(found) == 1, "the probe %s did not reach the collector under node %s" % (token, NODE)
-    assert found[0]["node"] == NODE
-    # The node criterion is exact: another name finds nothing of this machine's.
-    assert on_collector(inventory, token, node=NODE + "x", wait=0) == []
+def test_client_ships_events_that_the_collector_keeps_under_its_node(inventory, client, tmp_path):
+    tasks = configure_client(inventory, client, tmp_path, True)
+    assert tasks["Write the dispatcher plugin files"][client.name]["changed"] is True
+    assert tasks["Verify that audisp-remote runs"][client.name]["rc"] == 0
+    assert "active = yes\n" in client.run("cat", "/etc/audit/plugins.d/au-remote.conf").stdout
+    token = probe(client)
+    found = on_collector(inventory, token, client.node)
+    assert len(found) == 1, "the probe %s did not reach the collector under node %s" % (token, client.node)
+    assert found[0]["node"] == client.node
+    # The node criterion is exact: another name finds nothing of the client's.
+    assert on_collector(inventory, token, client.node + "x", wait=0) == []
 
 
 GATHER_PLAY = """
@@ -127,56 +126,55 @@ COMPLIANCE_PLAY = """
 """
 
 
-def remote_logging_check(inventory, tmp_path):
-    """This machine's remote_logging verdict in the compliance run's fleet.json."""
+def remote_logging_check(inventory, client, tmp_path):
+    """The client's remote_logging verdict in the compliance run's fleet.json."""
     play = tmp_path / "compliance.yml"
     play.write_text(COMPLIANCE_PLAY % (tmp_path / "reports"))
     rc, tasks, report = playbook(inventory, play)
     assert rc == 0, json.dumps(report)[-3000:]
-    run_dir = tasks["Write the fleet report on the controller"]["localhost"]["run_dir"]
+    run_dir = tasks["Write the fleet report on the controller"][client.name]["run_dir"]
     with open(os.path.join(run_dir, "fleet.json")) as handle:
         fleet = json.load(handle)
     [host] = fleet["hosts"]
     return host["checks"]["remote_logging"]
 
 
-def test_gather_from_the_collector_writes_this_machines_events_under_its_node(inventory, tmp_path):
-    token = probe()
-    assert on_collector(inventory, token)
+def test_gather_from_the_collector_writes_the_clients_events_under_its_node(inventory, client, tmp_path):
+    token = probe(client)
+    assert on_collector(inventory, token, client.node)
     play = tmp_path / "gather.yml"
     play.write_text(GATHER_PLAY % (tmp_path / "reports"))
     rc, tasks, report = playbook(inventory, play)
     assert rc == 0, json.dumps(report)[-3000:]
     latest = tmp_path / "reports" / "latest"
-    events = [json.loads(line) for line in (latest / NODE / "events.jsonl").read_text().splitlines()]
+    events = [json.loads(line) for line in (latest / client.node / "events.jsonl").read_text().splitlines()]
     assert any(record["fields"].get("text") == token for event in events for record in event["records"])
-    assert {event["node"] for event in events} == {NODE}
+    assert {event["node"] for event in events} == {client.node}
     summary = json.loads((latest / "gather.json").read_text())
-    assert summary["hosts"][NODE]["collector"] == "fa-collect-lane"
-    cmd = json.loads((latest / NODE / "aureport-summary.json").read_text())["cmd"]
-    assert cmd[cmd.index("--node") + 1] == NODE
+    assert summary["hosts"][client.node]["collector"] == "fa-collect-lane"
+    cmd = json.loads((latest / client.node / "aureport-summary.json").read_text())["cmd"]
+    assert cmd[cmd.index("--node") + 1] == client.node
 
 
-def test_compliance_probe_passes_when_the_events_arrive(inventory, tmp_path):
-    check = remote_logging_check(inventory, tmp_path)
+def test_compliance_probe_passes_when_the_events_arrive(inventory, client, tmp_path):
+    check = remote_logging_check(inventory, client, tmp_path)
     assert check["status"] == "pass", check
-    assert check["evidence"]["node"] == NODE
+    assert check["evidence"]["node"] == client.node
 
 
-def test_a_second_run_changes_nothing(inventory, tmp_path):
-    pid = subprocess.run(["pgrep", "-x", "auditd"], capture_output=True, text=True, check=True).stdout
-    tasks = configure_client(inventory, tmp_path, True)
-    assert tasks["Write the dispatcher plugin files"]["localhost"]["changed"] is False
-    assert subprocess.run(["pgrep", "-x", "auditd"], capture_output=True, text=True, check=True).stdout == pid
+def test_a_second_run_changes_nothing(inventory, client, tmp_path):
+    pid = client.run("pgrep", "-x", "auditd").stdout
+    tasks = configure_client(inventory, client, tmp_path, True)
+    assert tasks["Write the dispatcher plugin files"][client.name]["changed"] is False
+    assert client.run("pgrep", "-x", "auditd").stdout == pid
 
 
-def test_disabled_plugin_ships_nothing(inventory, tmp_path):
-    configure_client(inventory, tmp_path, False)
-    with open("/etc/audit/plugins.d/au-remote.conf") as handle:
-        assert "active = no\n" in handle.read()
-    assert subprocess.run(["pgrep", "-x", "audisp-remote"], capture_output=True, check=False).returncode == 1
-    token = probe()
-    assert on_collector(inventory, token, wait=10) == []
-    check = remote_logging_check(inventory, tmp_path)
+def test_disabled_plugin_ships_nothing(inventory, client, tmp_path):
+    configure_client(inventory, client, tmp_path, False)
+    assert "active = no\n" in client.run("cat", "/etc/audit/plugins.d/au-remote.conf").stdout
+    assert client.run("pgrep", "-x", "audisp-remote").returncode == 1
+    token = probe(client)
+    assert on_collector(inventory, token, client.node, wait=10) == []
+    check = remote_logging_check(inventory, client, tmp_path)
     assert check["status"] == "fail", check
     assert check["message"].startswith("probe fleetaudit-probe-") and "not found on collector fa-collect-lane" in check["message"]
