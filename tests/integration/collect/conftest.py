@@ -72,7 +72,7 @@ def _host_client(saved):
         for path in present:
             shutil.copy2(path, saved / path.replace("/", "_"))
         restore = host_lane._saved_and_restored()
-        next(restore)
+        next(restore, None)  # saved: the kernel rules and settings, /etc/audit/rules.d
         try:
             yield Client("localhost", "ansible_connection=local ansible_python_interpreter=%s" % host_lane.HOST_PYTHON,
                          os.uname().nodename, "127.0.0.1", COLLECTOR_PORT, [])
