@@ -120,7 +120,7 @@ COMPLIANCE_PLAY = """
         auditd_rule_bundles: [base]
         compliance_remote_logging: true
         compliance_collector: fa-collect-lane
-        compliance_remote_logging_within: 20
+        compliance_remote_logging_within: 60
         compliance_report_dir: %s
         compliance_fail_on_noncompliant: false
 """
@@ -158,7 +158,8 @@ def test_gather_from_the_collector_writes_the_clients_events_under_its_node(inve
 
 def test_compliance_probe_passes_when_the_events_arrive(inventory, client, tmp_path):
     check = remote_logging_check(inventory, client, tmp_path)
-    assert check["status"] == "pass", check
+    # On failure, say whether the probe arrived at all (later, or under another node name).
+    assert check["status"] == "pass", (check, on_collector(inventory, check["evidence"]["token"], client.node, wait=0))
     assert check["evidence"]["node"] == client.node
 
 
