@@ -87,23 +87,39 @@ import signal
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import parse_status
 
 UNIT = "auditd.service"
 
 
-def daemon_pid():
-    """PID of the running auditd, found through /proc (pid files go stale), or 0."""
+def _pid_namespace(pid="self"):
+    try:
+        return os.readlink("/proc/%s/ns/pid" % pid)
+    except OSError:
+        return None
+
+
+def auditd_pids():
+    """PIDs of the auditd processes of this PID namespace, found through /proc (pid files go
+    stale). An auditd in a container (an audit collector) shows in the host's /proc too: it is
+    another daemon, never this host's."""
+    own = _pid_namespace()
+    pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open("/proc/%s/comm" % entry) as handle:
-                if handle.read().strip() == "auditd":
-                    return int(entry)
+                if handle.read().strip() == "auditd" and _pid_namespace(entry) == own:
+                    pids.append(int(entry))
         except OSError:
             continue
-    return 0
+    return sorted(pids)
+
+
+def daemon_pid():
+    """PID of this host's running auditd, or 0."""
+    pids = auditd_pids()
+    return pids[0] if pids else 0
 
 
 class AuditdService:
@@ -144,26 +160,6 @@ class AuditdService:
         else:
             os.kill(pid, signal.SIGTERM)
         self._wait(lambda current: current != pid, "stop")
-        self._wait_kernel_released(pid)
-
-    def kernel_audit_pid(self):
-        """The PID the kernel sends audit events to (`auditctl -s`), or None where it cannot tell."""
-        auditctl = self.module.get_bin_path("auditctl", opt_dirs=["/usr/sbin", "/sbin"])
-        if not auditctl:
-            return None
-        rc, out, dummy = self.module.run_command([auditctl, "-s"], environ_update={"LC_ALL": "C"})
-        return parse_status(out).get("pid") if rc == 0 else None
-
-    def _wait_kernel_released(self, pid):
-        """A dispatcher plugin that outlives the daemon (audisp-remote still flushing to its collector)
-        keeps the daemon's audit socket open: until it exits, the kernel names the old PID and a new
-        daemon cannot register (it exits 1 at start)."""
-        deadline = time.monotonic() + self.timeout
-        while self.kernel_audit_pid() == pid:
-            if time.monotonic() >= deadline:
-                self.module.fail_json(msg="the kernel still sends audit events to the stopped auditd %d after %d "
-                                          "seconds (a dispatcher plugin holds its socket)" % (pid, self.timeout))
-            time.sleep(0.1)
 
     def is_enabled(self):
         rc, out, dummy = self.module.run_command([self.systemctl, "is-enabled", UNIT])
