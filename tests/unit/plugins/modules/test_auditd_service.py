@@ -21,7 +21,7 @@ def auditd_in_another_pid_namespace(tmp_path):
     shutil.copy(shutil.which("sleep"), fake)
     proc = subprocess.Popen(["unshare", "--pid", "--fork", "--kill-child", str(fake), "60"])
     try:
-        for _ in range(50):
+        for dummy in range(50):
             found = [pid for pid in map(int, filter(str.isdigit, os.listdir("/proc"))) if _exe(pid) == str(fake)]
             if found:
                 break
