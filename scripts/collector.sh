@@ -26,6 +26,12 @@ start() {
   docker run --detach --name "$name" --hostname "$name" --label org.fleetaudit.collector=true \
     --network none --cap-add SYS_ADMIN --security-opt seccomp=unconfined \
     --tmpfs /run --tmpfs /run/lock --volume /sys/fs/cgroup:/sys/fs/cgroup:rw "$image" >/dev/null
+  # The container's auditd shows in this machine's /proc: a tool that looks for "auditd" there (an
+  # older fleetaudit.auditd.auditd_service, `pgrep -x auditd`) may stop it. A collector comes back.
+  docker exec "$name" sh -c 'mkdir -p /etc/systemd/system/auditd.service.d &&
+    printf "[Service]\nRestart=always\n" >/etc/systemd/system/auditd.service.d/collector.conf' \
+    || die "$name: cannot set auditd to restart"
+  for _ in $(seq 100); do docker exec "$name" systemctl daemon-reload 2>/dev/null && break; sleep 0.1; done
   pid=$(docker inspect -f '{{.State.Pid}}' "$name")
   mkdir -p "$STATE_DIR"
   # Each connection gets a socat inside the container's network namespace.
