@@ -2,7 +2,7 @@
 # (the whole suite). Both install what they need and are safe to run again.
 SHELL := /bin/bash
 FAST_LANES := lint sanity unit
-ALL_LANES := $(FAST_LANES) host report containers compliance-containers kernel
+ALL_LANES := $(FAST_LANES) host report containers compliance-containers kernel collect
 
 .PHONY: bootstrap test test-fast demo lane-%
 

@@ -12,7 +12,9 @@
 # Each start boots from a fresh qcow2 overlay on the cached base disk, so the base stays clean and
 # a guest reboot keeps its changes until `stop`. The serial console goes to
 # $IMAGE_CACHE/instances/NAME/console.log. VM_MEMORY (MiB, default 1024) and VM_BOOT_TIMEOUT
-# (seconds, default 300) tune a start.
+# (seconds, default 300) tune a start. With VM_COLLECTOR_PORT the guest reaches an audit collector
+# listening on 127.0.0.1:VM_COLLECTOR_PORT here at 10.0.2.100:60, through a per-connection guestfwd
+# (socat), the only way out of its restricted user network.
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 . "$(dirname "$0")/env.sh"
@@ -140,6 +142,10 @@ cmd_start() {
   local image=${3:-debian12} dir="$INSTANCES/$1" base started
   [[ $name =~ ^[a-z0-9][a-z0-9-]*$ ]] || die "instance name '$name': use lower-case letters, digits and '-'"
   [[ $port =~ ^[0-9]+$ ]] || die "port '$port' is not a number"
+  if [ -n "${VM_COLLECTOR_PORT:-}" ]; then
+    [[ $VM_COLLECTOR_PORT =~ ^[0-9]+$ ]] || die "VM_COLLECTOR_PORT '$VM_COLLECTOR_PORT' is not a number"
+    ensure_packages socat
+  fi
   if qemu_pid "$name" >/dev/null; then
     [ "$(cat "$dir/port")" = "$port" ] || die "$name already runs with SSH on port $(cat "$dir/port"), not $port"
     [ "$(cat "$dir/image")" = "$image" ] || die "$name already runs from image $(cat "$dir/image"), not $image"
@@ -161,7 +167,8 @@ cmd_start() {
     -append "root=/dev/vda rw console=ttyS0 audit=1 audit_backlog_limit=8192 systemd.hostname=$name" \
     -drive "file=$dir/overlay.qcow2,format=qcow2,if=virtio" \
     -device virtio-rng-pci \
-    -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:22" -device virtio-net-pci,netdev=n0 \
+    -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:22${VM_COLLECTOR_PORT:+,guestfwd=tcp:10.0.2.100:60-cmd:socat - TCP:127.0.0.1:$VM_COLLECTOR_PORT}" \
+    -device virtio-net-pci,netdev=n0 \
     || die "$name: qemu did not start (is port $port free?)"
   wait_for_boot "$name"
   log "$name booted in $(( $(date +%s) - started ))s, SSH on 127.0.0.1:$port"

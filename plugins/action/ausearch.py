@@ -2,7 +2,12 @@
 # Copyright: (c) fleetaudit maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Runs fleetaudit.auditd.ausearch on the host, expands the compressed events it returns, and
-writes them to <dest>/<inventory_hostname>/<name>.jsonl on the controller (like fetch does)."""
+writes them to <dest>/<inventory_hostname>/<name>.jsonl on the controller (like fetch does).
+
+An incremental search is at least once: the host's cursor moves only after the controller holds the
+events and has written them. The search runs with commit_cursor=false, the events are expanded and
+written, and only then a second, small call saves the new cursor on the host. If anything fails in
+between, the cursor stays and the next run returns the same events again."""
 
 from __future__ import annotations
 
@@ -59,6 +64,29 @@ def write_if_changed(path, content, check_mode=False, append=False):
     return True
 
 
+# The directory of events whose records carry no node= name (name_format NONE on their host).
+NO_NODE = "_no_node"
+
+
+def events_by_node(events):
+    """{node name: its events, in order}; a name that cannot be a directory name is refused."""
+    groups = {}
+    for event in events:
+        node = event.get("node") or NO_NODE
+        if node in (".", "..") or "/" in node:
+            raise AnsibleActionFail("node name %r cannot name a directory on the controller" % node)
+        groups.setdefault(node, []).append(event)
+    return groups
+
+
+def _count_by_key(events):
+    counts = {}
+    for event in events:
+        for key in event.get("keys") or ():
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
@@ -68,8 +96,10 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         args = self._task.args
+        incremental = boolean(args.get("incremental", False), strict=False)
+        search_args = dict(args, commit_cursor=False) if incremental else args
         result.update(self._execute_module(module_name="fleetaudit.auditd.ausearch",
-                                           module_args=args, task_vars=task_vars))
+                                           module_args=search_args, task_vars=task_vars))
         if result.get("failed") or "events_gz" not in result:
             return result
         try:
@@ -77,16 +107,51 @@ class ActionModule(ActionBase):
         except ValueError as exc:
             raise AnsibleActionFail("the events returned by the host are corrupt: %s" % exc)
         if args.get("dest"):
+            self._write_dest(args, result, task_vars, incremental)
+        if incremental and result.get("cursor") is not None and not self._task.check_mode:
+            self._commit_cursor(args, result, task_vars)
+        return result
+
+    def _write_dest(self, args, result, task_vars, incremental):
+        """<dest>/<host>/<name>.jsonl, or with dest_by=node one file per node= name (a collector's
+        log holds the events of many hosts): <dest>/<node>/<name>.jsonl."""
+        dest = os.path.abspath(os.path.expanduser(args["dest"]))
+        file_name = (args.get("name") or "events") + ".jsonl"
+        by_node = args.get("dest_by", "host") == "node"
+        if by_node:
+            groups = events_by_node(result["events"])
+        else:
             host = task_vars.get("inventory_hostname", self._play_context.remote_addr)
-            path = os.path.join(os.path.abspath(os.path.expanduser(args["dest"])), host,
-                                (args.get("name") or "events") + ".jsonl")
-            content = "".join(json.dumps(event, sort_keys=True) + "\n" for event in result["events"])
-            result["dest_file"] = path
+            groups = {host: result["events"]}
+        result["dest_files"] = []
+        for name, events in sorted(groups.items()):
+            path = os.path.join(dest, name, file_name)
+            content = "".join(json.dumps(event, sort_keys=True) + "\n" for event in events)
             try:
                 # An incremental run returns only new events: they go after those of earlier runs.
-                if write_if_changed(path, content, self._task.check_mode,
-                                    append=boolean(args.get("incremental", False), strict=False)):
+                if write_if_changed(path, content, self._task.check_mode, append=incremental):
                     result["changed"] = True
             except OSError as exc:
-                raise AnsibleActionFail("cannot write %s on the controller: %s" % (path, exc))
-        return result
+                raise AnsibleActionFail("cannot write %s on the controller: %s; the host's cursor was not "
+                                        "moved, so the next run returns these events again" % (path, exc))
+            result["dest_files"].append(path)
+        if by_node:
+            # The host searched: the collector a task delegates to, or the task's host.
+            searched = self._task.delegate_to or task_vars.get("inventory_hostname")
+            result["nodes"] = {node: {"count": len(events), "by_key": _count_by_key(events),
+                                      "dest_file": os.path.join(dest, node, file_name), "collector": searched}
+                               for node, events in groups.items()}
+        else:
+            result["dest_file"] = result["dest_files"][0]
+
+    def _commit_cursor(self, args, result, task_vars):
+        """Saves the search's new cursor on the host, now that the controller holds its events."""
+        commit_args = {name: args[name] for name in ("name", "cursor_file") if args.get(name) is not None}
+        commit_args["cursor"] = result["cursor"]
+        committed = self._execute_module(module_name="fleetaudit.auditd.ausearch", module_args=commit_args,
+                                         task_vars=task_vars)
+        if committed.get("failed"):
+            raise AnsibleActionFail("the events are on the controller, but the host's cursor could not be saved "
+                                    "(the next run returns them again): %s" % committed.get("msg"))
+        if committed.get("changed"):
+            result["changed"] = True

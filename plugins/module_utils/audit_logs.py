@@ -438,6 +438,8 @@ def needles_for(event_filter):
         return needles
     if event_filter.message_types:
         return [b"type=" + name.encode() + b" msg=" for name in sorted(event_filter.message_types)]
+    if event_filter.node is not None:
+        return [b"node=" + event_filter.node.encode() + b" type="]
     return None
 
 

@@ -596,7 +596,7 @@ class EventFilter:
     """ausearch-like criteria, except that keys match exactly; all given criteria must hold."""
 
     def __init__(self, keys=None, message_types=None, start=None, end=None, success=None,
-                 uid=None, auid=None, pid=None, exe=None, syscall=None):
+                 uid=None, auid=None, pid=None, exe=None, syscall=None, node=None):
         self.keys = set(keys or ())
         self.message_types = set(message_types or ())
         for name in self.message_types:
@@ -610,6 +610,8 @@ class EventFilter:
         self.pid = None if pid is None else str(pid)
         self.exe = exe
         self.syscall = None if syscall is None else {str(s) for s in syscall}
+        # The node= prefix a client's auditd writes (name_format), as a collector keeps it.
+        self.node = node
 
     def in_time(self, sec, ms):
         stamp = sec + ms / 1000.0
@@ -640,6 +642,8 @@ class EventFilter:
             if self.message_types and not self.message_types.intersection(types):
                 return False
         if (self.start is not None or self.end is not None) and not self.in_time(records[0]["sec"], records[0]["ms"]):
+            return False
+        if self.node is not None and records[0]["node"] != self.node:
             return False
         if not (self._id_matches(records, "uid", self.uid) and self._id_matches(records, "auid", self.auid)):
             return False

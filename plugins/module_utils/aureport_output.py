@@ -67,7 +67,7 @@ NO_EVENTS = "<no events of interest were found>"
 
 
 def command(aureport, report, summary=False, success=None, start=None, end=None, input_path=None,
-            interpret=False):
+            interpret=False, node=None):
     """The aureport argument list. success True or False keeps only successful or failed events;
     start/end are time words or POSIX seconds; input_path None means the log files auditd.conf
     names (never standard input)."""
@@ -84,6 +84,9 @@ def command(aureport, report, summary=False, success=None, start=None, end=None,
         args.append("--success" if success else "--failed")
     if interpret:
         args.append("--interpret")
+    if node is not None:
+        # Exact, on the node= name of each record (a collector's log).
+        args += ["--node", node]
     for option, value in (("--start", start), ("--end", end)):
         if value is None:
             continue

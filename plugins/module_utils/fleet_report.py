@@ -46,8 +46,12 @@ CHECKS = (
     ("log_space", "log partition is clear of space_left"),
     ("auditd_conf", "auditd.conf has the required settings"),
 )
+# Checks a policy turns on: (id, what a passing check means, the policy key that asks for it).
+OPTIONAL_CHECKS = (
+    ("remote_logging", "a probe event reached the collector under the host's node name in time", "remote_logging"),
+)
 CHECK_IDS = tuple(check_id for check_id, _title in CHECKS)
-CHECK_TITLES = dict(CHECKS)
+CHECK_TITLES = dict(CHECKS, **{check_id: title for check_id, title, _key in OPTIONAL_CHECKS})
 # Checks that need the kernel's audit subsystem: UNKNOWN where it is not available.
 KERNEL_CHECKS = frozenset(("kernel_audit", "rules_drift", "required_rules", "events_lost"))
 
@@ -59,6 +63,7 @@ DEFAULT_POLICY = {
     "space_left_margin_percent": 50,
     "allowed_skips": [],
     "unallowed_skips": WARN,
+    "remote_logging": False,
 }
 # Policy settings that take one of a few values.
 POLICY_CHOICES = {"unallowed_skips": (WARN, FAIL)}
@@ -302,8 +307,42 @@ def _kernel_unknown(reason):
     return _verdict(UNKNOWN, "no kernel audit: %s" % reason, {"kernel_unavailable_reason": reason})
 
 
-def _all_checks(status, message):
-    return {check_id: _verdict(status, message) for check_id in CHECK_IDS}
+def report_check_ids(policy):
+    """The checks of a report: every host's, then those the policy turns on."""
+    policy = dict(DEFAULT_POLICY, **(policy or {}))
+    return CHECK_IDS + tuple(check_id for check_id, _title, key in OPTIONAL_CHECKS if policy.get(key))
+
+
+def check_remote_logging(probe, kernel_available=True):
+    """Whether the host's probe event (a user message with a unique token, written with
+    `auditctl -m`) was found on the collector under the host's node name within the bound.
+
+    `probe` keys: `collector`, `node` (None when the host's records carry no node name), `token`,
+    `within` (seconds), `written` (the probe was written), `write_error`, `search_error` (the
+    collector could not be searched), `found`, `waited` (seconds until found or given up)."""
+    if not probe:
+        return _verdict(ERROR, "not checked: the probe did not run on this host")
+    evidence = {key: probe.get(key) for key in ("collector", "node", "token", "within", "waited") if key in probe}
+    if not probe.get("written"):
+        if not kernel_available:
+            return _verdict(UNKNOWN, "no kernel audit: no probe event can be written", evidence)
+        return _verdict(FAIL, "could not write the probe event: %s" % (probe.get("write_error") or "unknown error"),
+                        evidence)
+    if not probe.get("node"):
+        return _verdict(FAIL, "the host's records carry no node name (auditd.conf name_format), so a collector "
+                              "cannot tell its events apart", evidence)
+    if probe.get("search_error"):
+        return _verdict(ERROR, "cannot search the collector %s: %s" % (probe.get("collector"), probe["search_error"]),
+                        evidence)
+    if not probe.get("found"):
+        return _verdict(FAIL, "probe %s not found on collector %s under node %s within %s s"
+                        % (probe.get("token"), probe.get("collector"), probe["node"], probe.get("within")), evidence)
+    return _verdict(PASS, "probe found on collector %s under node %s after about %s s (bound %s s)"
+                    % (probe.get("collector"), probe["node"], probe.get("waited"), probe.get("within")), evidence)
+
+
+def _all_checks(status, message, check_ids=CHECK_IDS):
+    return {check_id: _verdict(status, message) for check_id in check_ids}
 
 
 def evaluate_host(observed, policy=None):
@@ -318,19 +357,21 @@ def evaluate_host(observed, policy=None):
     Returns `{"status": <host status>, "checks": {check id: {status, message, evidence}}}`.
     """
     policy = dict(DEFAULT_POLICY, **(policy or {}))
+    check_ids = report_check_ids(policy)
     policy.update((observed or {}).get("policy") or {})
     for name, choices in POLICY_CHOICES.items():
         if policy[name] not in choices:
             raise ValueError("policy %s must be one of %s, not %r" % (name, ", ".join(choices), policy[name]))
     if observed is None:
-        return {"status": HOST_ERROR, "checks": _all_checks(ERROR, "no result: the host failed before the checks ran")}
+        return {"status": HOST_ERROR,
+                "checks": _all_checks(ERROR, "no result: the host failed before the checks ran", check_ids)}
     if observed.get("unreachable"):
         message = "host unreachable: %s" % (observed.get("msg") or "no connection")
-        return {"status": UNREACHABLE, "checks": _all_checks(ERROR, message)}
+        return {"status": UNREACHABLE, "checks": _all_checks(ERROR, message, check_ids)}
     errors = observed.get("errors") or {}
     if errors:
         message = "; ".join("%s: %s" % item for item in sorted(errors.items()))
-        return {"status": HOST_ERROR, "checks": _all_checks(ERROR, "could not read the host: " + message)}
+        return {"status": HOST_ERROR, "checks": _all_checks(ERROR, "could not read the host: " + message, check_ids)}
 
     info = observed.get("info") or {}
     disk_check = observed.get("disk_check") or {}
@@ -365,6 +406,8 @@ def evaluate_host(observed, policy=None):
                                                     observed.get("rule_sources")),
             "events_lost": _check_events_lost(info, policy),
         })
+    if "remote_logging" in check_ids:
+        checks["remote_logging"] = check_remote_logging(observed.get("remote_logging"), kernel_available)
     statuses = {verdict["status"] for verdict in checks.values()}
     if FAIL in statuses or ERROR in statuses:
         status = NONCOMPLIANT
@@ -372,7 +415,7 @@ def evaluate_host(observed, policy=None):
         status = NO_KERNEL_AUDIT
     else:
         status = COMPLIANT
-    return {"status": status, "checks": {check_id: checks[check_id] for check_id in CHECK_IDS}}
+    return {"status": status, "checks": {check_id: checks[check_id] for check_id in check_ids}}
 
 
 def events_by_host_and_key(gather):
@@ -398,7 +441,7 @@ def build_report(observed_by_host, policy=None, generated=None, run_id=None, gat
         "run_id": run_id,
         "generated": generated,
         "summary": dict(totals, hosts=len(hosts)),
-        "checks": [{"id": check_id, "title": title} for check_id, title in CHECKS],
+        "checks": [{"id": check_id, "title": CHECK_TITLES[check_id]} for check_id in report_check_ids(policy)],
         "hosts": hosts,
         "events": events_by_host_and_key(gather),
         "events_source": gather_file if gather is not None else None,

@@ -91,18 +91,35 @@ from ansible.module_utils.basic import AnsibleModule
 UNIT = "auditd.service"
 
 
-def daemon_pid():
-    """PID of the running auditd, found through /proc (pid files go stale), or 0."""
+def _pid_namespace(pid="self"):
+    try:
+        return os.readlink("/proc/%s/ns/pid" % pid)
+    except OSError:
+        return None
+
+
+def auditd_pids():
+    """PIDs of the auditd processes of this PID namespace, found through /proc (pid files go
+    stale). An auditd in a container (an audit collector) shows in the host's /proc too: it is
+    another daemon, never this host's."""
+    own = _pid_namespace()
+    pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open("/proc/%s/comm" % entry) as handle:
-                if handle.read().strip() == "auditd":
-                    return int(entry)
+                if handle.read().strip() == "auditd" and _pid_namespace(entry) == own:
+                    pids.append(int(entry))
         except OSError:
             continue
-    return 0
+    return sorted(pids)
+
+
+def daemon_pid():
+    """PID of this host's running auditd, or 0."""
+    pids = auditd_pids()
+    return pids[0] if pids else 0
 
 
 class AuditdService:

@@ -63,6 +63,12 @@ options:
       - Events at or before this time, in the same forms as O(start) (V(today) ends now, as in
         C(ausearch) and C(aureport)).
     type: str
+  node:
+    description:
+      - Only events of this host, by the C(node=) name before each record (C(aureport --node), an
+        exact match); on a collector, one client's events.
+    type: str
+    version_added: 1.1.0
   input:
     description:
       - A log file or a directory of log files. By default the log set that
@@ -174,6 +180,7 @@ def main():
             interpret=dict(type="bool", default=False),
             start=dict(type="str"),
             end=dict(type="str"),
+            node=dict(type="str"),
             input=dict(type="path"),
             redact=dict(type="list", elements="str", default=[]),
             redact_defaults=dict(type="bool", default=True),
@@ -189,7 +196,7 @@ def main():
         input_path = params["input"] or (None if configured_log_set(AUDITD_CONF) else os.devnull)
         cmd = command(aureport, params["report"], summary=params["summary"], success=params["success"],
                       start=_time(params["start"]), end=_time(params["end"]), input_path=input_path,
-                      interpret=params["interpret"])
+                      interpret=params["interpret"], node=params["node"])
         redactor = module_redactor(params["redact"], params["redact_defaults"])
     except (ValueError, LogSetError) as exc:
         module.fail_json(msg=str(exc))

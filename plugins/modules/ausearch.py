@@ -93,6 +93,14 @@ options:
       - System calls, by name or by number for the host's architecture.
     type: list
     elements: str
+  node:
+    description:
+      - Only events of this host, by the C(node=) name its auditd put before each record
+        (C(name_format) in C(auditd.conf)); an exact match, as in C(ausearch --node).
+      - On a collector (role P(fleetaudit.auditd.collector#role)) this picks one client's events out of
+        the aggregated log.
+    type: str
+    version_added: 1.1.0
   input:
     description:
       - A log file, or a directory whose files (C(NAME), C(NAME.1), ...) are read oldest first;
@@ -121,6 +129,23 @@ options:
         for one log fails the search of another.
     type: str
     default: events
+  commit_cursor:
+    description:
+      - Whether an O(incremental) search saves its new cursor on the host before it returns.
+      - The action plugin sets V(false) and saves the cursor (with O(cursor)) only once the
+        controller holds the events, and, with O(dest), has written them. A run that fails on the
+        controller leaves the cursor where it was, and the next run returns the same events again
+        (at least once; an event may be returned twice, never lost).
+    type: bool
+    default: true
+    version_added: 1.1.0
+  cursor:
+    description:
+      - Save this cursor (the RV(cursor) of an earlier O(incremental) search of the same O(name) with
+        O(commit_cursor=false)) as the incremental cursor, and search nothing.
+      - The action plugin passes it; you need not.
+    type: dict
+    version_added: 1.1.0
   cursor_file:
     description:
       - Where the incremental cursor is kept on the host (mode 0600, directory 0700).
@@ -139,6 +164,15 @@ options:
       - With O(incremental=true) the new events are added at the end of that file, so that it keeps
         what every run gathered; otherwise the file holds this run's events.
     type: path
+  dest_by:
+    description:
+      - V(host) writes the events to C(<dest>/<inventory_hostname>/<name>.jsonl).
+      - V(node) writes one file per C(node=) name, C(<dest>/<node>/<name>.jsonl), for a collector
+        whose log holds the events of many hosts (events without a node name go to C(_no_node)).
+    type: str
+    choices: [host, node]
+    default: host
+    version_added: 1.1.0
 notes:
   - Reading the system log set needs root (the log is mode 0600 or 0640).
 seealso:
@@ -164,6 +198,11 @@ EXAMPLES = r"""
     success: false
     name: alice-failed-exec
     dest: audit-reports/manual
+
+- name: On a collector, the events that web1 shipped
+  fleetaudit.auditd.ausearch:
+    node: web1
+    keys: [identity]
 
 - name: Scheduled run, only what is new since the previous one
   fleetaudit.auditd.ausearch:
@@ -209,7 +248,9 @@ truncated:
   type: bool
   sample: false
 cursor:
-  description: The incremental cursor after this run (saved on the host when O(incremental)).
+  description:
+    - The incremental cursor after this run, saved on the host when O(incremental) and
+      O(commit_cursor) (through the action plugin, once the controller holds the events).
   returned: success
   type: dict
   sample: {version: 1, path: /var/log/audit/audit.log, inode: 1441793, offset: 8388774, seen: [], last: [1795711859, 583, 3571]}
@@ -255,9 +296,23 @@ files:
   sample: [/var/log/audit/audit.log.1, /var/log/audit/audit.log]
 dest_file:
   description: Controller file the events were written to.
-  returned: when O(dest) is set
+  returned: when O(dest) is set and O(dest_by=host)
   type: str
   sample: audit-reports/20261126T165000Z/web1/events.jsonl
+dest_files:
+  description: Controller files the events were written to (one per node with O(dest_by=node)).
+  returned: when O(dest) is set
+  type: list
+  elements: str
+  sample: [audit-reports/20261126T165000Z/web1/events.jsonl, audit-reports/20261126T165000Z/web2/events.jsonl]
+nodes:
+  description:
+    - Per node name, its number of returned events (C(count)), their count per key (C(by_key)), its
+      controller file (C(dest_file)) and the host searched (C(collector), the host the task is delegated to).
+  returned: when O(dest) is set and O(dest_by=node)
+  type: dict
+  sample: {web1: {count: 12, by_key: {identity: 12}, dest_file: audit-reports/20261126T165000Z/web1/events.jsonl,
+                  collector: collector1}}
 """
 
 import os
@@ -265,6 +320,7 @@ import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import (
+    CURSOR_VERSION,
     LogSetError,
     configured_log_set,
     load_cursor,
@@ -336,6 +392,19 @@ def _log_files(params):
     return log_set(params["input"]) if params["input"] else configured_log_set(params["auditd_conf"])
 
 
+def _commit(module, cursor_file, cursor):
+    """Saves a cursor that an earlier search returned, once its events are safe; exits."""
+    if cursor.get("version") != CURSOR_VERSION:
+        module.fail_json(msg="cursor is not a version %d cursor of an incremental search" % CURSOR_VERSION)
+    changed = False
+    if not module.check_mode:
+        try:
+            changed = save_cursor(cursor_file, cursor)
+        except (LogSetError, OSError) as exc:
+            module.fail_json(msg="cannot save the cursor %s: %s" % (cursor_file, exc))
+    module.exit_json(changed=changed, cursor=cursor, cursor_file=cursor_file)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -349,15 +418,19 @@ def main():
             pid=dict(type="int"),
             exe=dict(type="str"),
             syscall=dict(type="list", elements="str"),
+            node=dict(type="str"),
             input=dict(type="path"),
             auditd_conf=dict(type="path", default="/etc/audit/auditd.conf"),
             incremental=dict(type="bool", default=False),
             name=dict(type="str", default="events"),
             cursor_file=dict(type="path"),
+            commit_cursor=dict(type="bool", default=True),
+            cursor=dict(type="dict"),
             max_events=dict(type="int", default=10000),
             redact=dict(type="list", elements="str", default=[]),
             redact_defaults=dict(type="bool", default=True),
             dest=dict(type="path"),
+            dest_by=dict(type="str", default="host", choices=["host", "node"]),
         ),
         supports_check_mode=True,
     )
@@ -367,6 +440,9 @@ def main():
     if "/" in params["name"] or params["name"] in ("", ".", ".."):
         module.fail_json(msg="name %r must be a plain file name (it names the cursor and the .jsonl file)"
                          % params["name"])
+    cursor_file = params["cursor_file"] or os.path.join(CURSOR_DIR, params["name"] + ".cursor.json")
+    if params["cursor"] is not None:
+        _commit(module, cursor_file, params["cursor"])
     boot = _boot_time()
     try:
         start = parse_time(params["start"], boot_time=boot) if params["start"] else None
@@ -375,18 +451,18 @@ def main():
             keys=params["keys"], message_types=[t.upper() for t in params["message_types"]],
             start=start, end=end, success=params["success"], uid=_user_id(params["uid"]),
             auid=_user_id(params["auid"]), pid=params["pid"], exe=params["exe"],
-            syscall=_syscalls(module, params["syscall"]))
+            syscall=_syscalls(module, params["syscall"]), node=params["node"])
         redactor = module_redactor(params["redact"], params["redact_defaults"])
     except ValueError as exc:
         module.fail_json(msg=str(exc))
 
-    cursor_file = params["cursor_file"] or os.path.join(CURSOR_DIR, params["name"] + ".cursor.json")
     try:
         files = _log_files(params)
         cursor = load_cursor(cursor_file) if params["incremental"] else None
         result = search(files, event_filter, redactor, cursor=cursor, max_events=params["max_events"])
         changed = False
-        if params["incremental"] and not module.check_mode and result["cursor"] is not None:
+        if (params["incremental"] and params["commit_cursor"] and not module.check_mode
+                and result["cursor"] is not None):
             changed = save_cursor(cursor_file, result["cursor"])
     except (LogSetError, OSError) as exc:
         module.fail_json(msg="audit log search failed: %s" % exc)

@@ -45,7 +45,8 @@ options:
         with O(fleetaudit.auditd.augenrules#module:state=checked) on the rules on disk), C(policy_check)
         (the same with the policy's rule files), C(df) (the registered result of C(df -P -k) on the log
         directory), C(rule_sources) (rule file name to the bundle, example set or C(auditd_rules) that
-        renders it, to name where a skipped rule comes from) and C(policy)
+        renders it, to name where a skipped rule comes from), C(remote_logging) (the delivery probe,
+        with O(policy.remote_logging)) and C(policy)
         (this host's own O(policy) settings, which go over the fleet-wide ones).
       - A host whose value is null is reported as V(error) (it failed before its checks ran).
     type: dict
@@ -90,6 +91,15 @@ options:
         type: str
         choices: [warn, fail]
         default: warn
+      remote_logging:
+        description:
+          - Add the V(remote_logging) check - each host's C(remote_logging) result in O(results)
+            (C(collector), C(node), C(token), C(within), C(written), C(write_error), C(search_error),
+            C(found), C(waited)) says whether its probe event reached the collector in time.
+          - The compliance role's C(compliance_remote_logging) sets it.
+        type: bool
+        default: false
+        version_added: 1.1.0
   report_dir:
     description:
       - Controller directory that holds one directory per run and the C(latest) link.

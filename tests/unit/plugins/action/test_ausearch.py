@@ -1,6 +1,7 @@
 """The ausearch action plugin's controller files: 0600 in 0700 directories, written only when they
 change, nothing written in check mode."""
 
+import json
 import os
 import stat
 
@@ -42,3 +43,112 @@ def test_append_adds_new_content_after_the_old(tmp_path):
     assert write_if_changed(str(path), "[]\n", append=True)
     assert path.read_text() == "{}\n[]\n" and mode(path) == 0o600
     assert not write_if_changed(str(path), "", append=True)
+
+
+# At least once: the host's cursor is saved only after the controller holds (and has written) the
+# events. The host side is the real search on a recorded log; only the transport is replaced.
+from types import SimpleNamespace  # noqa: E402
+
+import pytest  # noqa: E402
+from ansible.errors import AnsibleActionFail  # noqa: E402
+from ansible.playbook.play_context import PlayContext  # noqa: E402
+from ansible.playbook.task import Task  # noqa: E402
+
+from ansible_collections.fleetaudit.auditd.plugins.action.ausearch import ActionModule  # noqa: E402
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import log_set, search  # noqa: E402
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (  # noqa: E402
+    DEFAULT_REDACT_PATTERNS,
+    EventFilter,
+    Redactor,
+)
+
+LOG = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "logs", "audit-3.0.9-enriched.log")
+
+
+class Host:
+    """The host's side of the calls: searches the recorded log, keeps the saved cursor."""
+
+    def __init__(self, dest=None):
+        self.calls = []
+        self.saved_cursor = None
+        self.dest = dest
+
+    def execute(self, module_name, module_args, task_vars):
+        self.calls.append(dict(module_args))
+        if "cursor" in module_args:
+            # The events must be on the controller before the cursor moves.
+            assert self.dest is None or os.path.exists(self.dest)
+            self.saved_cursor = module_args["cursor"]
+            return {"changed": True, "cursor": module_args["cursor"]}
+        result = search(log_set(LOG), EventFilter(keys=module_args.get("keys")), Redactor(DEFAULT_REDACT_PATTERNS),
+                        cursor=self.saved_cursor, now=1795712100.0)
+        if module_args.get("incremental") and module_args.get("commit_cursor", True):
+            self.saved_cursor = result["cursor"]
+        return dict(result, changed=False)
+
+
+def action(args, host):
+    task = Task()
+    task.args = args
+    # run() looks only at the connection's shell's temporary directory.
+    connection = SimpleNamespace(_shell=SimpleNamespace(tmpdir="/nonexistent"))
+    plugin = ActionModule(task, connection, PlayContext(), None, None, None)
+    plugin._execute_module = host.execute
+    return plugin
+
+
+def test_incremental_cursor_is_saved_after_the_events_are_written(tmp_path):
+    dest_file = tmp_path / "dest" / "web1" / "events.jsonl"
+    host = Host(dest=str(dest_file))
+    args = {"keys": ["fa_watch"], "incremental": True, "dest": str(tmp_path / "dest")}
+    result = action(args, host).run(task_vars={"inventory_hostname": "web1"})
+    assert result["count"] == 4 and result["changed"] is True
+    assert [sorted(call) for call in host.calls] == [["commit_cursor", "dest", "incremental", "keys"], ["cursor"]]
+    assert host.calls[0]["commit_cursor"] is False
+    assert host.saved_cursor == result["cursor"]
+    assert len(dest_file.read_text().splitlines()) == 4
+
+
+def test_a_failed_controller_write_leaves_the_cursor_and_the_next_run_repeats_the_events(tmp_path):
+    blocked = tmp_path / "dest"
+    blocked.write_text("a file where the directory should be")
+    host = Host()
+    args = {"keys": ["fa_watch"], "incremental": True, "dest": str(blocked)}
+    with pytest.raises(AnsibleActionFail, match="the host's cursor was not moved"):
+        action(args, host).run(task_vars={"inventory_hostname": "web1"})
+    assert len(host.calls) == 1 and host.saved_cursor is None
+    blocked.unlink()
+    result = action(args, host).run(task_vars={"inventory_hostname": "web1"})
+    assert result["count"] == 4  # the same events again, none lost
+    assert host.saved_cursor == result["cursor"]
+    again = action(args, host).run(task_vars={"inventory_hostname": "web1"})
+    assert again["count"] == 0
+
+
+def test_a_search_that_is_not_incremental_moves_no_cursor(tmp_path):
+    host = Host()
+    action({"keys": ["fa_watch"]}, host).run(task_vars={"inventory_hostname": "web1"})
+    assert host.calls == [{"keys": ["fa_watch"]}]
+
+
+COLLECTOR_LOG = os.path.join(os.path.dirname(LOG), "collector-3.0.9.log")
+
+
+class Collector(Host):
+    def execute(self, module_name, module_args, task_vars):
+        self.calls.append(dict(module_args))
+        result = search(log_set(COLLECTOR_LOG), EventFilter(keys=module_args.get("keys"), node=module_args.get("node")),
+                        Redactor(DEFAULT_REDACT_PATTERNS), now=1796428000.0)
+        return dict(result, changed=False)
+
+
+def test_a_collectors_events_are_written_one_file_per_node(tmp_path):
+    dest = tmp_path / "dest"
+    result = action({"keys": ["identity"], "dest": str(dest), "dest_by": "node"}, Collector()).run(
+        task_vars={"inventory_hostname": "collector1"})
+    by_key = {node: entry["by_key"] for node, entry in result["nodes"].items()}
+    assert by_key == {"web1": {"identity": 1}, "web2": {"identity": 1}}
+    assert result["dest_files"] == [str(dest / "web1" / "events.jsonl"), str(dest / "web2" / "events.jsonl")]
+    assert [json.loads(line)["serial"] for line in (dest / "web1" / "events.jsonl").read_text().splitlines()] == [610]
+    assert not (dest / "collector1").exists()
+    assert result["nodes"]["web1"]["collector"] == "collector1"

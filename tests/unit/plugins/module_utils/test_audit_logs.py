@@ -497,3 +497,26 @@ def test_lost_cursor_moved_back_by_max_events_repeats_nothing(tmp_path):
     third = run(default_log_set(base), cursor=second["cursor"])
     assert second["cursor_lost"] is True and second["truncated"] is True
     assert sorted(serials(first) + serials(second) + serials(third)) == list(range(16771, 16794))
+
+
+COLLECTOR_LOG = os.path.join(LOGS, "collector-3.0.9.log")
+AFTER_COLLECTION = 1796428000.0
+
+
+@pytest.mark.parametrize("criteria, expected", [
+    ({"node": "web1"}, [("web1", 610), ("web1", 611)]),
+    ({"node": "web2"}, [("web2", 500), ("web2", 501)]),
+    ({"node": "web2", "keys": ["identity"]}, [("web2", 500)]),
+    ({"node": "web1", "message_types": ["USER"]}, [("web1", 611)]),
+    ({"node": "web"}, []),  # exact, not a prefix
+    ({"keys": ["identity"]}, [("web2", 500), ("web1", 610)]),
+])
+def test_node_picks_one_clients_events_from_a_collectors_log(criteria, expected):
+    result = run(log_set(COLLECTOR_LOG), now=AFTER_COLLECTION, **criteria)
+    assert [(event["node"], event["serial"]) for event in result["events"]] == expected
+
+
+def test_collectors_own_records_have_its_node():
+    result = run(log_set(COLLECTOR_LOG), now=AFTER_COLLECTION, node="fa-collect-lane")
+    types = {event["summary"]["type"] for event in result["events"]}
+    assert types == {"DAEMON_START", "DAEMON_ACCEPT", "DAEMON_CLOSE"}

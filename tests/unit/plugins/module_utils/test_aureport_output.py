@@ -116,6 +116,7 @@ def test_general_and_failed_summaries_are_values():
 def test_command_line():
     assert command("aureport", "key", summary=True) == ["aureport", "--key", "--summary", "--input-logs"]
     assert command("aureport", "summary", input_path="/x") == ["aureport", "--input", "/x"]
+    assert command("aureport", "key", node="web1") == ["aureport", "--key", "--node", "web1", "--input-logs"]
     assert command("aureport", "auth", start="today", end="now") == [
         "aureport", "--auth", "--start", "today", "--end", "now", "--input-logs"]
     moment = time.mktime((2026, 11, 26, 16, 54, 10, 0, 0, -1))

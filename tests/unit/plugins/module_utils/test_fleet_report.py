@@ -515,3 +515,41 @@ def test_a_host_without_kernel_audit_still_lists_its_skipped_rules():
     assert result["status"] == fr.NO_KERNEL_AUDIT
     assert [entry["path"] for entry in result["checks"]["required_rules"]["evidence"]["skipped"]] == ["/usr/bin/dockerd"]
     assert 'data-host="c1" data-source="docker"' in fr.render_html(fr.build_report({"c1": container}))
+def probe(**changes):
+    """A delivery probe that reached the collector."""
+    return dict({"collector": "collector1", "node": "web1", "token": "fleetaudit-probe-0123abcd", "within": 30,
+                 "written": True, "found": True, "waited": 2}, **changes)
+
+
+def test_remote_logging_is_checked_only_when_the_policy_asks():
+    assert "remote_logging" not in verdict(healthy())["checks"]
+    observed = dict(healthy(), remote_logging=probe())
+    result = verdict(observed, {"remote_logging": True})
+    assert list(result["checks"])[-1] == "remote_logging"
+    assert result["status"] == fr.COMPLIANT
+    assert result["checks"]["remote_logging"]["message"] == (
+        "probe found on collector collector1 under node web1 after about 2 s (bound 30 s)")
+
+
+@pytest.mark.parametrize("changes, status, message", [
+    ({"found": False}, fr.FAIL, "probe fleetaudit-probe-0123abcd not found on collector collector1 under node web1 "
+                                "within 30 s"),
+    ({"node": None}, fr.FAIL, "the host's records carry no node name (auditd.conf name_format), so a collector "
+                              "cannot tell its events apart"),
+    ({"written": False, "write_error": "Operation not permitted"}, fr.FAIL,
+     "could not write the probe event: Operation not permitted"),
+    ({"search_error": "unreachable"}, fr.ERROR, "cannot search the collector collector1: unreachable"),
+])
+def test_a_probe_that_did_not_arrive_makes_the_host_noncompliant(changes, status, message):
+    result = verdict(dict(healthy(), remote_logging=probe(**changes)), {"remote_logging": True})
+    assert result["checks"]["remote_logging"]["status"] == status
+    assert result["checks"]["remote_logging"]["message"] == message
+    assert result["status"] == fr.NONCOMPLIANT
+
+
+def test_every_host_of_a_report_has_the_remote_logging_column():
+    report = fr.build_report({"web1": dict(healthy(), remote_logging=probe()), "db1": {"unreachable": True},
+                              "web2": None}, {"remote_logging": True})
+    assert [check["id"] for check in report["checks"]][-1] == "remote_logging"
+    assert all(list(host["checks"])[-1] == "remote_logging" for host in report["hosts"])
+    assert 'remote_logging' in fr.render_html(report) and 'name="remote_logging"' in fr.render_junit(report)
