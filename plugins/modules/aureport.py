@@ -202,7 +202,10 @@ def main():
         module.fail_json(msg=str(exc))
     except OSError as exc:
         module.fail_json(msg="cannot read the audit log set: %s" % exc)
-    rc, out, err = module.run_command(cmd, environ_update={"LC_ALL": "C"})
+    # aureport prints keys and names as the log holds them, any bytes: undecodable ones come back
+    # escaped (\xe9), since a result with invalid UTF-8 cannot reach the controller.
+    rc, out, err = module.run_command(cmd, environ_update={"LC_ALL": "C"}, encoding=None)
+    out, err = (stream.decode("utf-8", "backslashreplace") for stream in (out, err))
     out = redacted(out, redactor)
     # aureport exits 1 when nothing matched; that is a report with no rows, not an error.
     if rc != 0 and not (rc == 1 and NO_EVENTS in out):

@@ -1,5 +1,7 @@
 """fleetaudit.auditd.aureport on this machine's real log, and on a recorded one."""
 
+import os
+
 import pytest
 
 from conftest import HOST_PYTHON, run_module
@@ -63,3 +65,12 @@ def test_host_without_a_log_yet_gets_reports_without_events(tmp_path):
 def test_bad_input_fails_clearly(args, message):
     result = run_module("aureport", args)
     assert "rows" not in result and message in result["msg"]
+
+
+def test_text_that_is_not_utf8_comes_back_escaped():
+    # A key or file name holds any bytes (auditctl -k takes them): aureport prints them raw, and a
+    # result with invalid UTF-8 cannot reach the controller at all.
+    log = os.path.join(os.path.dirname(FIXTURE_LOG), "non-utf8-key.log")
+    result = run_module("aureport", {"report": "key", "input": log})
+    assert not result.get("failed"), result.get("msg")
+    assert [row["key"] for row in result["rows"]] == ["fa-caf\\xe9"]
