@@ -515,6 +515,8 @@ def test_a_host_without_kernel_audit_still_lists_its_skipped_rules():
     assert result["status"] == fr.NO_KERNEL_AUDIT
     assert [entry["path"] for entry in result["checks"]["required_rules"]["evidence"]["skipped"]] == ["/usr/bin/dockerd"]
     assert 'data-host="c1" data-source="docker"' in fr.render_html(fr.build_report({"c1": container}))
+
+
 def probe(**changes):
     """A delivery probe that reached the collector."""
     return dict({"collector": "collector1", "node": "web1", "token": "fleetaudit-probe-0123abcd", "within": 30,
