@@ -19,7 +19,7 @@ description:
   - Booleans are written as C(yes) and C(no).
 options:
   _input:
-    description: The settings, C({name: value}).
+    description: The settings, a dictionary of setting names and values.
     type: dict
     required: true
   defaults:
