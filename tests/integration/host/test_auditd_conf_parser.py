@@ -90,6 +90,6 @@ def test_auditd_3_0_of_this_machine_agrees_with_the_role_check():
 
 
 def test_auditd_4_0_of_debian_13_agrees_with_the_role_check(debian13_root):
-    version = subprocess.run(["chroot", debian13_root, "auditctl", "-v"], capture_output=True, text=True).stdout
+    version = subprocess.run(["chroot", debian13_root, "auditctl", "-v"], capture_output=True, text=True, check=True).stdout
     assert "4.0" in version
     assert _disagreements(debian13_root, "4.0.2") == []
