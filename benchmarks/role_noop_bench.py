@@ -71,6 +71,9 @@ def main():
                 handle.write(rules)
             subprocess.run(["auditctl", "-R", os.path.join(saved, "kernel.rules")], capture_output=True, check=True)
         shutil.rmtree(saved)
+        # The daemon runs the settings the role wrote: restart it on the auditd.conf put back.
+        subprocess.run(["ansible", "localhost", "-i", "localhost,", "-c", "local"] + PYTHON.split()
+                       + ["-m", "fleetaudit.auditd.auditd_service", "-a", "state=restarted"], capture_output=True, check=True)
     print("no-change run: %d changed, %d task round trips on the host (target <= 10)" % (changed, len(on_host)))
     for name in on_host:
         print("  - %s" % name)

@@ -5,6 +5,20 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 ensure_packages auditd
+
+# auditd outlives this script: it must not inherit open descriptors, such as the lane's flock
+# lock (`flock LOCK tests/lanes/host.sh`), which it would otherwise hold for as long as it runs,
+# blocking every later run of the lane on this machine.
+without_inherited_fds() {
+  (
+    for fd in "/proc/$BASHPID/fd/"*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+    done
+    exec "$@"
+  )
+}
+
 if auditctl -s 2>/dev/null | grep -q '^enabled 2'; then
   die "this machine's kernel audit is immutable (enabled 2): reboot it before running the tests"
 fi
@@ -12,15 +26,7 @@ if ! pgrep -x auditd >/dev/null; then
   if [ -d /run/systemd/system ]; then
     systemctl start auditd
   else
-    # Without the caller's open files: a daemon that inherits a lock's descriptor (a lane lock,
-    # a test session's lock) holds that lock for as long as it runs.
-    (
-      for fd in /proc/"$BASHPID"/fd/*; do
-        fd=${fd##*/}
-        [ "$fd" -gt 2 ] && eval "exec $fd>&-"
-      done
-      exec /usr/sbin/auditd
-    )
+    without_inherited_fds /usr/sbin/auditd
   fi
   for _ in $(seq 50); do pgrep -x auditd >/dev/null && break; sleep 0.1; done
 fi

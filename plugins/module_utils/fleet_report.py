@@ -11,6 +11,7 @@ host (module results, free space) into one verdict per check; `build_report` ass
 
 from __future__ import annotations
 
+import datetime
 import fnmatch
 import html
 import json
@@ -290,6 +291,10 @@ def _normalize_conf_value(value):
     return " ".join(str(value).split()).lower()
 
 
+def _utc(seconds):
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _check_auditd_conf(info, policy):
     actual = {str(key).lower(): value for key, value in (info.get("conf") or {}).items()}
     mismatches = {}
@@ -297,9 +302,19 @@ def _check_auditd_conf(info, policy):
         have = actual.get(str(key).lower())
         if have is None or _normalize_conf_value(have) != _normalize_conf_value(wanted):
             mismatches[key] = {"required": wanted, "actual": have}
+    problems = []
+    evidence = {}
     if mismatches:
-        return _verdict(FAIL, "%d setting(s) differ: %s" % (len(mismatches), ", ".join(sorted(mismatches))),
-                        {"mismatches": mismatches})
+        problems.append("%d setting(s) differ: %s" % (len(mismatches), ", ".join(sorted(mismatches))))
+        evidence["mismatches"] = mismatches
+    started = (info.get("service") or {}).get("started")
+    if info.get("conf_changed_since_start") and started and info.get("conf_mtime"):
+        # The daemon reads auditd.conf at start: it runs older settings than the file says.
+        problems.append("auditd.conf changed since the daemon started (file %s, daemon %s): restart auditd"
+                        % (_utc(info["conf_mtime"]), _utc(started)))
+        evidence.update(conf_mtime=_utc(info["conf_mtime"]), daemon_started=_utc(started))
+    if problems:
+        return _verdict(FAIL, "; ".join(problems), evidence)
     return _verdict(PASS, "%d required setting(s) match" % len(policy["auditd_conf"]), {})
 
 

@@ -58,11 +58,12 @@ installed:
   type: bool
 service:
   description:
-    - C(running) (the daemon's process exists), C(pid), C(manager) (C(systemd) when systemd runs
-      the host, otherwise C(none)), and with systemd C(active) and C(enabled) as systemctl reports.
+    - C(running) (the daemon's process exists), C(pid), C(started) (when the daemon started, in
+      seconds since the epoch, from C(/proc)), C(manager) (C(systemd) when systemd runs the host,
+      otherwise C(none)), and with systemd C(active) and C(enabled) as systemctl reports.
   returned: always
   type: dict
-  sample: {running: true, pid: 4780, manager: none}
+  sample: {running: true, pid: 4780, started: 1796425662.18, manager: none}
 kernel_available:
   description: Whether the kernel's audit status can be read.
   returned: always
@@ -109,10 +110,21 @@ conf_path:
   description: The C(auditd.conf) read.
   returned: always
   type: str
+conf_mtime:
+  description: When C(auditd.conf) was last modified, in seconds since the epoch; null when it is missing.
+  returned: always
+  type: float
+conf_changed_since_start:
+  description:
+    - Whether C(auditd.conf) changed after the running daemon started, so that the daemon runs
+      older settings than the file says (a restart is due). False when the daemon does not run.
+  returned: always
+  type: bool
 """
 
 import os
 import re
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import log_file_from_conf
@@ -134,6 +146,20 @@ def process_name(pid):
         return None
 
 
+def process_start_time(pid):
+    """When process `pid` started, in seconds since the epoch, or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            # Field 22 (clock ticks since boot), counted after the command name in parentheses.
+            ticks = int(handle.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as handle:
+            uptime = float(handle.read().split()[0])
+    except (IOError, OSError, IndexError, ValueError):
+        return None
+    # Boot time from the uptime clock, not /proc/stat's btime, which is rounded to the second.
+    return time.time() - uptime + ticks / float(os.sysconf("SC_CLK_TCK"))
+
+
 def service_state(module, kernel_pid):
     service = {"manager": "systemd" if os.path.isdir("/run/systemd/system") else "none"}
     pid = kernel_pid if kernel_pid and process_name(kernel_pid) == "auditd" else None
@@ -142,7 +168,7 @@ def service_state(module, kernel_pid):
             if entry.isdigit() and process_name(int(entry)) == "auditd":
                 pid = int(entry)
                 break
-    service.update(running=pid is not None, pid=pid)
+    service.update(running=pid is not None, pid=pid, started=process_start_time(pid) if pid else None)
     systemctl = module.get_bin_path("systemctl")
     if service["manager"] == "systemd" and systemctl:
         service["active"] = module.run_command([systemctl, "is-active", "auditd"])[1].strip()
@@ -187,7 +213,11 @@ def main():
                           loaded_rules=len(parse_rule_listing(listing)))
         else:
             result["kernel_unavailable_reason"] = unavailable_reason(rc, out, err, os.geteuid() == 0)
-    result["service"] = service_state(module, status.get("pid"))
+    service = result["service"] = service_state(module, status.get("pid"))
+    result["conf_mtime"] = os.path.getmtime(conf_path) if os.path.exists(conf_path) else None
+    # /proc's start time counts clock ticks: a file written in the same tick is not newer.
+    result["conf_changed_since_start"] = bool(
+        service["started"] and result["conf_mtime"] and result["conf_mtime"] > service["started"] + 0.01)
     module.exit_json(**result)
 
 

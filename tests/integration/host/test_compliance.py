@@ -212,6 +212,21 @@ def test_only_the_noncompliant_host_fails(tmp_path):
     assert failing(report, "drifted") == ["auditd_conf"]
 
 
+def test_auditd_conf_changed_since_the_daemon_started_fails_with_both_times(tmp_path):
+    stat = os.stat(CONF)
+    # As a run that wrote auditd.conf and failed before its restart: the daemon runs older settings.
+    os.utime(CONF)
+    try:
+        proc, report = comply(tmp_path)
+    finally:
+        os.utime(CONF, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert proc.returncode != 0
+    assert failing(report) == ["auditd_conf"]
+    check = checks_of(report)[2]["auditd_conf"]
+    assert "auditd.conf changed since the daemon started" in check["message"]
+    assert sorted(check["evidence"]) == ["conf_mtime", "daemon_started"]
+
+
 def test_unreachable_and_unreadable_hosts_are_reported_not_hidden(tmp_path):
     # Port 9 on the loopback: the connection is refused at once, no traffic leaves the machine.
     inventory = INVENTORY + ("gone.example.test ansible_host=127.0.0.1 ansible_port=9 ansible_connection=ssh "
@@ -249,7 +264,8 @@ def test_schedule_installs_a_cron_entry_that_runs_and_keeps_the_last_reports(tmp
         "compliance_schedule_keep": 2,
         "compliance_schedule_cron": {"minute": "40", "hour": "4"},
         "compliance_schedule_extra_args": ["-e", "@%s" % write_vars(tmp_path)],
-        "compliance_schedule_environment": {key: os.environ[key] for key in ("ANSIBLE_COLLECTIONS_PATH", "PATH")},
+        # No ANSIBLE_COLLECTIONS_PATH: the script keeps the one the collection was found through.
+        "compliance_schedule_environment": {"PATH": os.environ["PATH"]},
     }
     (tmp_path / "schedule.json").write_text(json.dumps(settings))
     cron_file = "/etc/cron.d/" + name

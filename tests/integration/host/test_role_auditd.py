@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import kernel_rules, run_module, run_playbook
+from conftest import RULES_DIR, kernel_rules, run_module, run_playbook, snapshot_dir
 
 CONF = "/etc/audit/auditd.conf"
 DOCKER_PATHS = ["/usr/bin/dockerd", "/etc/docker", "/var/lib/docker", "/usr/bin/containerd", "/usr/bin/runc"]
@@ -133,3 +133,99 @@ def test_readme_example_loads_cleanly_on_this_host(tmp_path, saved_conf):
     assert checked["drift"] == {"missing": [], "extra": [], "reordered": False, "settings": {}}
     returncode, report = run_playbook(playbook)
     assert returncode == 0 and report["stats"]["localhost"]["changed"] == 0, json.dumps(report)[-4000:]
+
+
+def run_role(tmp_path, role_vars, *extra):
+    """Applies the role with `role_vars`; returns (returncode, json callback report)."""
+    playbook = tmp_path / "role.yml"
+    playbook.write_text(json.dumps([{
+        "name": "Apply the auditd role to this machine", "hosts": "localhost", "gather_facts": False,
+        "roles": [{"role": "fleetaudit.auditd.auditd", "vars": role_vars}]}]))
+    return run_playbook(playbook, *extra)
+
+
+def failure(report):
+    """The message of the task that failed the play."""
+    for task in report["plays"][0]["tasks"]:
+        result = task["hosts"].get("localhost", {})
+        if result.get("failed") and not result.get("skipped"):
+            last = result
+    return last["msg"]
+
+
+def host_state():
+    """What a refused run must leave as it was: auditd.conf (bytes and time), rule files, kernel rules, daemon."""
+    with open(CONF, "rb") as handle:
+        conf = (handle.read(), os.stat(CONF).st_mtime_ns)
+    return conf, snapshot_dir(RULES_DIR), kernel_rules(), auditd_pid()
+
+
+BASE_VARS = {"auditd_rule_bundles": ["base", "identity"]}
+
+
+@pytest.mark.parametrize("role_vars, message", [
+    ({"auditd_rule_bundle": ["base"]},
+     "Unknown variable(s) auditd_rule_bundle (did you mean auditd_rule_bundles?)"),
+    ({"auditd_conf": {"max_log_file": "lots"}},
+     "auditd_conf.max_log_file: 'lots' is not accepted by auditd: it takes a whole number of megabytes"),
+    ({"auditd_conf": {"space_left": 40}},
+     "auditd_conf.space_left: space_left = 40 must be larger than admin_space_left = 50 (the role's default)"),
+    ({"auditd_rules": [{"watch": "/etc/hosts"}, {"fields": ["auid>=1000"], "key": "nosys"}]},
+     "auditd_rules[1]: no `syscalls`: the rule would audit every system call"),
+    ({"auditd_rules": [{"path": "/etc/motd", "perms": "wa"}]},
+     "auditd_rules[0]: no `watch`: a watch is written {watch: /etc/motd, perms: wa, key: KEY}"),
+    ({"auditd_rules": [{"watch": "/etc/hosts", "key": "fa-hosts"}, {"syscalls": ["no_such_call"], "key": "fa-x"}],
+      "auditd_conf": {"num_logs": 9}},
+     "auditd_rules[1] (-a always,exit -F arch=b64 -S no_such_call -k fa-x): unknown syscall no_such_call for x86_64"),
+    ({"auditd_example_rule_sets": ["43-module-load", "99-no-such-set"], "auditd_conf": {"num_logs": 9}},
+     "auditd_example_rule_sets: 99-no-such-set not on localhost, nothing changed; its audit package has 10-base-config"),
+], ids=["misspelled-variable", "conf-value", "conf-space-left", "rule-without-syscalls", "watch-as-path",
+        "syscall-unknown-on-host", "example-set-missing"])
+def test_bad_input_fails_in_the_users_terms_with_nothing_changed(tmp_path, saved_conf, role_vars, message):
+    before = host_state()
+    returncode, report = run_role(tmp_path, dict(BASE_VARS, **role_vars))
+    assert returncode != 0
+    assert message in failure(report)
+    # auditd.conf is written only after the host accepted the rules: a refused run leaves it alone.
+    assert host_state() == before
+
+
+def test_validated_non_default_auditd_conf_is_written_and_auditd_runs_with_it(tmp_path, saved_conf):
+    settings = {"max_log_file": 20, "num_logs": 3, "max_log_file_action": "keep_logs", "space_left": "10%",
+                "admin_space_left": "5%", "space_left_action": "SYSLOG", "write_logs": True, "flush": "data",
+                "freq": 0, "disk_full_action": "suspend", "name_format": "hostname", "q_depth": 4000}
+    before = auditd_pid()
+    returncode, report = run_role(tmp_path, dict(BASE_VARS, auditd_conf=settings))
+    assert returncode == 0, json.dumps(report)[-3000:]
+    lines = open(CONF).read().splitlines()
+    for line in ("write_logs = yes", "space_left = 10%", "max_log_file_action = keep_logs", "freq = 0"):
+        assert line in lines
+    # The handler restarted auditd, which took every line: it runs, and the kernel knows its PID.
+    pid = auditd_pid()
+    assert pid != before
+    assert int(subprocess.run(["auditctl", "-s"], capture_output=True, text=True, check=True)
+               .stdout.split("pid ", 1)[1].split()[0]) == pid
+    info = run_module("auditd_info", {})
+    assert info["service"]["running"] and info["conf_changed_since_start"] is False
+
+
+def test_restart_lost_by_a_failed_run_is_made_up_on_the_next_run(tmp_path, saved_conf):
+    returncode, report = run_role(tmp_path, dict(BASE_VARS, auditd_conf={"num_logs": 9}))
+    assert returncode == 0, json.dumps(report)[-3000:]
+    started = auditd_pid()
+    # A run that wrote auditd.conf and then failed before its handler: the file is newer than the daemon.
+    os.utime(CONF)
+    info = run_module("auditd_info", {})
+    assert info["conf_changed_since_start"] is True
+    assert info["conf_mtime"] > info["service"]["started"]
+
+    returncode, report = run_role(tmp_path, dict(BASE_VARS, auditd_conf={"num_logs": 9}))
+    assert returncode == 0, json.dumps(report)[-3000:]
+    changed = [task["task"]["name"].split(" : ")[-1] for play in report["plays"] for task in play["tasks"]
+               if task["hosts"].get("localhost", {}).get("changed")]
+    assert changed == ["Restart auditd if it started before auditd.conf last changed", "Restart auditd"]
+    assert auditd_pid() != started
+    assert run_module("auditd_info", {})["conf_changed_since_start"] is False
+    # And then nothing more to do.
+    returncode, report = run_role(tmp_path, dict(BASE_VARS, auditd_conf={"num_logs": 9}))
+    assert report["stats"]["localhost"]["changed"] == 0

@@ -276,6 +276,19 @@ def test_auditd_conf_compares_required_settings_without_case():
     assert verdict(observed, policy)["checks"]["auditd_conf"]["status"] == fr.PASS
 
 
+def test_auditd_conf_written_after_the_daemon_started_fails_with_both_times():
+    observed = healthy()
+    observed["info"]["service"].update(started=1796425662.5)
+    observed["info"].update(conf_mtime=1796425700.0, conf_changed_since_start=True)
+    check = verdict(observed)["checks"]["auditd_conf"]
+    assert check["status"] == fr.FAIL
+    assert check["message"] == ("auditd.conf changed since the daemon started (file 2026-12-04T23:08:20Z, "
+                                "daemon 2026-12-04T23:07:42Z): restart auditd")
+    assert check["evidence"] == {"conf_mtime": "2026-12-04T23:08:20Z", "daemon_started": "2026-12-04T23:07:42Z"}
+    observed["info"]["conf_changed_since_start"] = False
+    assert verdict(observed)["checks"]["auditd_conf"]["status"] == fr.PASS
+
+
 def test_unreachable_and_missing_hosts_are_reported_not_hidden():
     report = fr.build_report({
         "web1": healthy(),
