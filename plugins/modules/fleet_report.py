@@ -21,7 +21,9 @@ description:
     immutable when O(policy.immutable)); V(rules_drift) (kernel rules and settings equal the compiled
     rules on disk); V(required_rules) (every rule and setting the policy renders is loaded);
     V(events_lost) (lost events, backlog near its limit); V(log_space) (free space on the log partition
-    against C(space_left)); V(auditd_conf) (settings of O(policy.auditd_conf))."
+    against C(space_left)); V(auditd_conf) (settings of O(policy.auditd_conf)); V(docker) (on a host with
+    the Docker daemon or client, every Docker file found there is watched by a loaded rule of the policy;
+    the C(docker) group's members, root-equivalent, are its evidence)."
   - Each check is V(pass), V(fail), V(unknown) (not decidable because the host has no kernel audit, such as
     a container) or V(error) (the host was unreachable or a read failed).
   - "Each host is V(compliant), V(noncompliant), V(no-kernel-audit) (every check that could run passed, the
@@ -38,7 +40,9 @@ options:
         M(fleetaudit.auditd.auditd_info)), C(disk_check) (the result of M(fleetaudit.auditd.augenrules)
         with O(fleetaudit.auditd.augenrules#module:state=checked) on the rules on disk), C(policy_check)
         (the same with the policy's rule files), C(df) (the registered result of C(df -P -k) on the log
-        directory) and C(policy)
+        directory), C(docker) (C(in_policy), whether the policy has the C(docker) bundle; C(watches), the
+        P(fleetaudit.auditd.docker_watches#filter) of the host's Docker files; C(group_members), the
+        C(docker) group's members or null) and C(policy)
         (this host's own O(policy) settings, which go over the fleet-wide ones).
       - A host whose value is null is reported as V(error) (it failed before its checks ran).
     type: dict
