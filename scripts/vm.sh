@@ -20,8 +20,9 @@ set -euo pipefail
 VM_CACHE="$IMAGE_CACHE/vm"
 INSTANCES="$IMAGE_CACHE/instances"
 SSH_KEY="$VM_CACHE/ssh/id_ed25519"
-# Every guest is a Docker host (Debian's docker.io); busybox-static makes its local image.
-GUEST_PACKAGES=linux-image-amd64,openssh-server,systemd-sysv,dbus,udev,iproute2,python3,python3-apt,auditd,audispd-plugins,docker.io,busybox-static
+# Every guest is a Docker host (Debian's docker.io, with apparmor for its default container
+# profile, as the package recommends); busybox-static makes its local image.
+GUEST_PACKAGES=linux-image-amd64,openssh-server,systemd-sysv,dbus,udev,iproute2,python3,python3-apt,auditd,audispd-plugins,docker.io,apparmor,busybox-static
 # A user in the docker group who logs in over SSH (root's key): a real session, so its auid is set.
 DOCKER_USER=dockeruser
 # The image every guest makes at boot from busybox-static, with no registry.
@@ -29,6 +30,14 @@ LOCAL_IMAGE=fleetaudit/busybox:local
 # ServerAlive: a guest that hangs after connecting ends the session instead of blocking a wait.
 SSH_OPTIONS=(-o BatchMode=yes -o ConnectTimeout=5 -o ServerAliveInterval=10 -o ServerAliveCountMax=6
   -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o IdentitiesOnly=yes)
+
+# trixie's docker.io no longer carries the client: docker-cli does.
+guest_packages_of() {
+  case "$1" in
+    trixie) echo "$GUEST_PACKAGES,docker-cli" ;;
+    *) echo "$GUEST_PACKAGES" ;;
+  esac
+}
 
 suite_of() {
   case "$1" in
@@ -87,7 +96,7 @@ dir=\$(mktemp -d)
 trap 'rm -rf "\$dir"' EXIT
 mkdir "\$dir/bin" "\$dir/etc" "\$dir/tmp"
 cp /bin/busybox "\$dir/bin/busybox"
-for applet in \$(/bin/busybox --list); do [ -e "\$dir/bin/\$applet" ] || ln -s busybox "\$dir/bin/\$applet"; done
+chroot "\$dir" /bin/busybox --install -s /bin
 tar -C "\$dir" -c . | docker import --change 'CMD ["/bin/sh"]' - $LOCAL_IMAGE >/dev/null
 EOF
   chmod 0755 "$root/usr/local/sbin/fleetaudit-local-image"
@@ -115,7 +124,7 @@ build_image() {
   suite=$(suite_of "$image")
   "$REPO_ROOT/scripts/bootstrap.sh" qemu
   ensure_ssh_key
-  tarball=$("$REPO_ROOT/scripts/build-rootfs.sh" "$suite" "vm-$image" "$GUEST_PACKAGES")
+  tarball=$("$REPO_ROOT/scripts/build-rootfs.sh" "$suite" "vm-$image" "$(guest_packages_of "$suite")")
   key=$(cat <(basename "$tarball") <(declare -f provision_rootfs provision_docker build_image) \
     <(declare -p DOCKER_USER LOCAL_IMAGE) "$SSH_KEY.pub" | sha256sum | cut -c1-12)
   dir="$VM_CACHE/$image-$key"
