@@ -92,11 +92,11 @@ def test_debian_docker_io_watches_the_real_binaries_and_dockerd_own_containerd_s
     assert rules(watches) == [
         "-w /usr/sbin/dockerd -p rwxa -k cis-docker-1.1.3 -k docker",
         "-w /usr/bin/docker -p wxa -k docker",
+        "-w /run/docker/containerd/containerd.sock -p rwxa -k cis-docker-1.1.8 -k docker",
         "-w /var/lib/docker -p wa -k cis-docker-1.1.5 -k docker",
         "-w /etc/docker -p rwxa -k cis-docker-1.1.6 -k docker",
         # /lib is a link to usr/lib: one watch for both unit directories.
         "-w /usr/lib/systemd/system/docker.service -p rwxa -k cis-docker-1.1.7 -k docker",
-        "-w /run/docker/containerd/containerd.sock -p rwxa -k cis-docker-1.1.8 -k docker",
         "-w /usr/lib/systemd/system/docker.socket -p rwxa -k cis-docker-1.1.9 -k docker",
         "-w /etc/default/docker -p rwxa -k cis-docker-1.1.10 -k docker",
         "-w /etc/containerd/config.toml -p rwxa -k cis-docker-1.1.12 -k docker",
@@ -109,6 +109,14 @@ def test_debian_docker_io_watches_the_real_binaries_and_dockerd_own_containerd_s
         "-w /usr/bin/tini-static -p wxa -k docker",
     ]
     assert skipped(watches) == ["/run/containerd", "/etc/docker/daemon.json", "/etc/sysconfig/docker"]
+
+
+def test_a_file_comes_before_the_directory_that_holds_it(tmp_path, role_vars):
+    """The kernel keys an event with the first matching rule: daemon.json's own control, not
+    /etc/docker's; the containerd socket's, not /run/containerd's."""
+    rules = [watch["rule"].split()[1] for watch in watches_on(tmp_path, DOCKER_CE, role_vars) if watch["exists"]]
+    assert rules.index("/etc/docker/daemon.json") < rules.index("/etc/docker")
+    assert rules.index("/run/containerd/containerd.sock") < rules.index("/run/containerd")
 
 
 def test_docker_ce_without_merged_usr_keeps_units_under_lib(tmp_path, role_vars):
