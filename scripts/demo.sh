@@ -16,6 +16,7 @@ DEMO_DIR="$CACHE_DIR/demo"
 # The VM is a Docker host (scripts/vm.sh): its docker group's login user runs a container, execs
 # into it, runs a privileged one and one with the host's /etc mounted, from the VM's local image.
 DEMO_DOCKER_USER=dockeruser
+# shellcheck disable=SC2016 # the VM's shell expands $image
 DEMO_DOCKER_ACTIVITY='set -e; image=fleetaudit/busybox:local
 docker rm -f demo-web >/dev/null 2>&1 || true
 docker run -d --name demo-web $image sleep 300

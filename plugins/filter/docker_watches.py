@@ -6,11 +6,11 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: docker_watches
 short_description: Resolve the docker bundle's watches to the paths a host really has
-version_added: 1.1.0
+version_added: 1.0.0
 author: fleetaudit maintainers (@fleetaudit)
 description:
   - Takes what the P(fleetaudit.auditd.auditd#role) role found on a host for each candidate path of
-    its C(docker) bundle and returns one watch per real path (symlinks resolved: a watch on a
+    its C(docker) bundle and returns one watch per real path (symlinks resolved, since a watch on a
     symlink sees nothing of the file it points to).
   - A control none of whose candidate paths exists is returned once, at its first candidate, with
     C(exists=false), so that the role writes it skipped and reports it.
