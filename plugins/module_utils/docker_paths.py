@@ -14,6 +14,8 @@ one watch per real path, and names each control with no existing path once.
 
 from __future__ import annotations
 
+import posixpath
+
 # Every watch of the bundle carries this key beside its control's own.
 BUNDLE_KEY = "docker"
 
@@ -28,6 +30,13 @@ def parse_probe(stdout):
     return found
 
 
+def made_after_boot(path):
+    """Whether a path lies in a directory that a service makes under /run after boot. Rules load
+    at boot before containerd or dockerd start, and a watch whose directory does not exist yet
+    fails and stops the load of every rule after it."""
+    return path.startswith("/run/") and posixpath.dirname(path) != "/run"
+
+
 def _keys(watch):
     return (["cis-docker-%s" % watch["cis"]] if watch.get("cis") else []) + [BUNDLE_KEY]
 
@@ -37,10 +46,10 @@ def resolve_watches(watches, found):
 
     ``watches`` is the role's table: ``{cis, what, perms, paths}`` per control, ``paths`` its
     candidates. ``found`` maps each candidate that exists to its real path. Returns one
-    ``{cis, what, perms, keys, path, candidates, exists, rule}`` per real path watched (``rule``
-    its auditctl line), in table order;
-    a control none of whose candidates exists comes once, at its first candidate, with
-    ``exists: false``, so that the role writes it skipped and reports it.
+    ``{cis, what, perms, keys, path, candidates, exists, after_boot, rule}`` per real path watched
+    (``rule`` its auditctl line), in table order; a control none of whose candidates exists comes
+    once, at its first candidate, with ``exists: false``, so that the role writes it skipped and
+    reports it. A path ``made_after_boot`` has ``after_boot: true``: the role must not load it.
     """
     resolved = []
     for watch in watches:
@@ -54,5 +63,5 @@ def resolve_watches(watches, found):
         placed = [(real, True) for real in real_paths] or [(watch["paths"][0], False)]
         for path, exists in placed:
             rule = "-w %s -p %s %s" % (path, watch["perms"], " ".join("-k " + key for key in entry["keys"]))
-            resolved.append(dict(entry, path=path, exists=exists, rule=rule))
+            resolved.append(dict(entry, path=path, exists=exists, after_boot=made_after_boot(path), rule=rule))
     return resolved

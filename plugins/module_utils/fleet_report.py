@@ -253,10 +253,13 @@ def _check_docker(docker, policy_check):
     host, are evidence either way."""
     if docker is None:
         return _verdict(ERROR, "not checked: the host was not looked at for Docker's files")
-    present = [watch for watch in docker.get("watches") or [] if watch.get("exists")]
+    found = [watch for watch in docker.get("watches") or [] if watch.get("exists")]
+    # A file in a directory made after boot cannot be watched from the boot-time rules.
+    present = [watch for watch in found if not watch.get("after_boot")]
     evidence = {"docker_group": docker.get("group_members"),
-                "watched_paths": [watch["path"] for watch in present], "not_loaded": []}
-    if not any(watch.get("cis") == "1.1.3" or watch.get("what") == "Docker client" for watch in present):
+                "watched_paths": [watch["path"] for watch in present], "not_loaded": [],
+                "made_after_boot": [watch["path"] for watch in found if watch.get("after_boot")]}
+    if not any(watch.get("cis") == "1.1.3" or watch.get("what") == "Docker client" for watch in found):
         return _verdict(PASS, "Docker is not installed", evidence)
     if not docker.get("in_policy"):
         evidence["not_loaded"] = [watch["rule"] for watch in present]

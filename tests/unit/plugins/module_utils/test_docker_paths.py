@@ -12,7 +12,7 @@ import pytest
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.docker_paths import parse_probe, resolve_watches
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.docker_paths import made_after_boot, parse_probe, resolve_watches
 
 ROLE_VARS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles", "auditd", "vars", "main.yml")
 
@@ -80,7 +80,12 @@ def watches_on(root, layout, role_vars):
 
 
 def rules(watches):
-    return [watch["rule"] for watch in watches if watch["exists"]]
+    """The rules the role loads."""
+    return [watch["rule"] for watch in watches if watch["exists"] and not watch["after_boot"]]
+
+
+def after_boot(watches):
+    return [watch["path"] for watch in watches if watch["exists"] and watch["after_boot"]]
 
 
 def skipped(watches):
@@ -92,7 +97,6 @@ def test_debian_docker_io_watches_the_real_binaries_and_dockerd_own_containerd_s
     assert rules(watches) == [
         "-w /usr/sbin/dockerd -p rwxa -k cis-docker-1.1.3 -k docker",
         "-w /usr/bin/docker -p wxa -k docker",
-        "-w /run/docker/containerd/containerd.sock -p rwxa -k cis-docker-1.1.8 -k docker",
         "-w /var/lib/docker -p wa -k cis-docker-1.1.5 -k docker",
         "-w /etc/docker -p rwxa -k cis-docker-1.1.6 -k docker",
         # /lib is a link to usr/lib: one watch for both unit directories.
@@ -109,23 +113,26 @@ def test_debian_docker_io_watches_the_real_binaries_and_dockerd_own_containerd_s
         "-w /usr/bin/tini-static -p wxa -k docker",
     ]
     assert skipped(watches) == ["/run/containerd", "/etc/docker/daemon.json", "/etc/sysconfig/docker"]
+    # dockerd makes /run/docker/containerd after the rules load at boot.
+    assert after_boot(watches) == ["/run/docker/containerd/containerd.sock"]
 
 
 def test_a_file_comes_before_the_directory_that_holds_it(tmp_path, role_vars):
     """The kernel keys an event with the first matching rule: daemon.json's own control, not
     /etc/docker's; the containerd socket's, not /run/containerd's."""
-    rules = [watch["rule"].split()[1] for watch in watches_on(tmp_path, DOCKER_CE, role_vars) if watch["exists"]]
-    assert rules.index("/etc/docker/daemon.json") < rules.index("/etc/docker")
-    assert rules.index("/run/containerd/containerd.sock") < rules.index("/run/containerd")
+    paths = [watch["path"] for watch in watches_on(tmp_path, DOCKER_CE, role_vars)]
+    assert paths.index("/etc/docker/daemon.json") < paths.index("/etc/docker")
+    assert paths.index("/run/containerd/containerd.sock") < paths.index("/run/containerd")
 
 
 def test_docker_ce_without_merged_usr_keeps_units_under_lib(tmp_path, role_vars):
     watches = watches_on(tmp_path, DOCKER_CE, role_vars)
-    by_control = {watch["keys"][0]: watch["path"] for watch in watches if watch["exists"]}
+    by_control = {watch["keys"][0]: watch["path"] for watch in watches if watch["exists"] and not watch["after_boot"]}
     assert by_control["cis-docker-1.1.3"] == "/usr/bin/dockerd"
     assert by_control["cis-docker-1.1.4"] == "/run/containerd"
     assert by_control["cis-docker-1.1.7"] == "/lib/systemd/system/docker.service"
-    assert by_control["cis-docker-1.1.8"] == "/run/containerd/containerd.sock"
+    assert "cis-docker-1.1.8" not in by_control
+    assert after_boot(watches) == ["/run/containerd/containerd.sock"]
     assert by_control["cis-docker-1.1.11"] == "/etc/docker/daemon.json"
     assert by_control["cis-docker-1.1.17"] == "/usr/bin/containerd-shim-runc-v2"
     assert by_control["cis-docker-1.1.18"] == "/usr/bin/runc"
@@ -157,3 +164,10 @@ def test_dangling_symlink_is_not_found_by_the_probe(tmp_path, role_vars):
     probe = subprocess.run(["sh", "-c", role_vars["__auditd_docker_probe_script"], "sh", str(tmp_path / "usr/bin/runc")],
                            capture_output=True, text=True, check=True)
     assert probe.stdout == ""
+
+
+@pytest.mark.parametrize("path, after", [
+    ("/run/containerd", False), ("/run/containerd/containerd.sock", True),
+    ("/run/docker/containerd/containerd.sock", True), ("/etc/docker/daemon.json", False), ("/run", False)])
+def test_a_path_in_a_directory_a_service_makes_under_run_is_made_after_boot(path, after):
+    assert made_after_boot(path) is after

@@ -486,3 +486,15 @@ def test_docker_not_looked_at_is_an_error():
     observed = healthy()
     del observed["docker"]
     assert verdict(observed)["checks"]["docker"]["status"] == fr.ERROR
+
+
+def test_docker_file_made_after_boot_is_evidence_not_a_failure():
+    observed = healthy()
+    observed["docker"] = docker_observed(found={"/usr/sbin/dockerd": "/usr/sbin/dockerd",
+                                                "/usr/sbin/runc": "/usr/sbin/runc"})
+    observed["docker"]["watches"].append({"cis": "1.1.8", "what": "containerd socket", "exists": True, "after_boot": True,
+                                          "path": "/run/containerd/containerd.sock", "rule": "-w /run/containerd/containerd.sock"})
+    check = verdict(observed)["checks"]["docker"]
+    assert check["status"] == fr.PASS
+    assert check["evidence"]["made_after_boot"] == ["/run/containerd/containerd.sock"]
+    assert "/run/containerd/containerd.sock" not in check["evidence"]["watched_paths"]
