@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make demo`: the main job on a built-in demo fleet. Three systemd containers named like hosts
 # (web1, web2: Debian 12; db1: Debian 13) and one qemu VM with its own Debian 12 kernel (demo-vm)
-# get the auditd role (playbooks/site.yml); a user is added on the VM so that there are real
-# events; playbooks/gather.yml brings them back; playbooks/compliance.yml writes the fleet
-# report. The audit rules of this machine are never touched: it is not in the inventory.
+# get the auditd role (playbooks/site.yml); a user is added on the VM and its docker group's user
+# runs containers there, so that there are real events; playbooks/gather.yml brings them back;
+# playbooks/compliance.yml writes the fleet report. The audit rules of this machine are never
+# touched: it is not in the inventory.
 # A second run reuses the images, the containers and the VM.
 set -euo pipefail
 # shellcheck source=scripts/env.sh
@@ -12,6 +13,17 @@ set -euo pipefail
 DEMO_VM=demo-vm
 DEMO_VM_PORT=${FLEETAUDIT_DEMO_VM_PORT:-2290}
 DEMO_DIR="$CACHE_DIR/demo"
+# The VM is a Docker host (scripts/vm.sh): its docker group's login user runs a container, execs
+# into it, runs a privileged one and one with the host's /etc mounted, from the VM's local image.
+DEMO_DOCKER_USER=dockeruser
+# shellcheck disable=SC2016 # the VM's shell expands $image
+DEMO_DOCKER_ACTIVITY='set -e; image=fleetaudit/busybox:local
+docker rm -f demo-web >/dev/null 2>&1 || true
+docker run -d --name demo-web $image sleep 300
+docker exec demo-web cat /etc/hostname
+docker run --rm --privileged $image true
+docker run --rm -v /etc:/host-etc:ro $image cat /host-etc/shadow >/dev/null
+docker rm -f demo-web'
 REPORT_DIR="${FLEETAUDIT_REPORT_DIR:-$REPO_ROOT/audit-reports}"
 
 "$REPO_ROOT/scripts/bootstrap.sh" venv docker qemu
@@ -31,6 +43,9 @@ playbook "$REPO_ROOT/playbooks/site.yml"
 log "making audit events on $DEMO_VM (a user is added and removed: identity)"
 ansible "$DEMO_VM" -i "$DEMO_DIR/vm.json" -m ansible.builtin.user -a "name=fleetaudit-demo state=present" >/dev/null
 ansible "$DEMO_VM" -i "$DEMO_DIR/vm.json" -m ansible.builtin.user -a "name=fleetaudit-demo state=absent remove=true" >/dev/null
+log "making Docker activity on $DEMO_VM as $DEMO_DOCKER_USER, logged in over SSH (docker group)"
+ansible "$DEMO_VM" -i "$DEMO_DIR/vm.json" -e "ansible_user=$DEMO_DOCKER_USER" -m ansible.builtin.shell \
+  -a "$DEMO_DOCKER_ACTIVITY" >/dev/null
 log "gathering events: playbooks/gather.yml"
 playbook "$REPO_ROOT/playbooks/gather.yml" -e audit_keys=identity,docker
 log "checking compliance: playbooks/compliance.yml"
@@ -48,7 +63,8 @@ PY
 
 cat <<SUMMARY
 
-Demo fleet: web1, web2 (Debian 12 containers), db1 (Debian 13 container), $DEMO_VM (Debian 12 VM).
+Demo fleet: web1, web2 (Debian 12 containers), db1 (Debian 13 container), $DEMO_VM (Debian 12 VM,
+a Docker host: its trail is under the docker and cis-docker-1.1.N keys).
 Containers have no kernel audit of their own: they are reported as such, never as compliant.
 Fleet report:   $(readlink -f "$REPORT_DIR/latest")/fleet.html
 Events:         $REPORT_DIR/gather-*/ (JSON Lines per host)

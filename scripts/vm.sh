@@ -22,10 +22,24 @@ set -euo pipefail
 VM_CACHE="$IMAGE_CACHE/vm"
 INSTANCES="$IMAGE_CACHE/instances"
 SSH_KEY="$VM_CACHE/ssh/id_ed25519"
-GUEST_PACKAGES=linux-image-amd64,openssh-server,systemd-sysv,dbus,udev,iproute2,python3,python3-apt,auditd,audispd-plugins
+# Every guest is a Docker host (Debian's docker.io, with apparmor for its default container
+# profile, as the package recommends); busybox-static makes its local image.
+GUEST_PACKAGES=linux-image-amd64,openssh-server,systemd-sysv,dbus,udev,iproute2,python3,python3-apt,auditd,audispd-plugins,docker.io,apparmor,busybox-static
+# A user in the docker group who logs in over SSH (root's key): a real session, so its auid is set.
+DOCKER_USER=dockeruser
+# The image every guest makes at boot from busybox-static, with no registry.
+LOCAL_IMAGE=fleetaudit/busybox:local
 # ServerAlive: a guest that hangs after connecting ends the session instead of blocking a wait.
 SSH_OPTIONS=(-o BatchMode=yes -o ConnectTimeout=5 -o ServerAliveInterval=10 -o ServerAliveCountMax=6
   -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o IdentitiesOnly=yes)
+
+# trixie's docker.io no longer carries the client: docker-cli does.
+guest_packages_of() {
+  case "$1" in
+    trixie) echo "$GUEST_PACKAGES,docker-cli" ;;
+    *) echo "$GUEST_PACKAGES" ;;
+  esac
+}
 
 suite_of() {
   case "$1" in
@@ -61,7 +75,48 @@ EOF
   echo localhost >"$root/etc/hostname"
   printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
   systemctl --root="$root" --quiet enable systemd-networkd ssh
+  provision_docker "$root"
   [ -n "$(ls "$root"/etc/ssh/ssh_host_*_key 2>/dev/null)" ] || ssh-keygen -A -f "$root"
+}
+
+# dockerd without a bridge or iptables rules (the guest's restricted user network needs neither),
+# the docker group's login user, and a boot unit that imports the local busybox image.
+provision_docker() {
+  local root=$1 uid gid
+  install -d -m 0755 "$root/etc/docker"
+  printf '{\n  "bridge": "none",\n  "iptables": false\n}\n' >"$root/etc/docker/daemon.json"
+  chroot "$root" useradd --create-home --groups docker --shell /bin/bash "$DOCKER_USER"
+  uid=$(chroot "$root" id -u "$DOCKER_USER") gid=$(chroot "$root" id -g "$DOCKER_USER")
+  install -d -m 0700 -o "$uid" -g "$gid" "$root/home/$DOCKER_USER/.ssh"
+  install -m 0600 -o "$uid" -g "$gid" "$SSH_KEY.pub" "$root/home/$DOCKER_USER/.ssh/authorized_keys"
+  cat >"$root/usr/local/sbin/fleetaudit-local-image" <<EOF
+#!/bin/sh
+# Imports $LOCAL_IMAGE (busybox-static and its applets) into Docker, once.
+set -eu
+docker image inspect $LOCAL_IMAGE >/dev/null 2>&1 && exit 0
+dir=\$(mktemp -d)
+trap 'rm -rf "\$dir"' EXIT
+mkdir "\$dir/bin" "\$dir/etc" "\$dir/tmp"
+cp /bin/busybox "\$dir/bin/busybox"
+chroot "\$dir" /bin/busybox --install -s /bin
+tar -C "\$dir" -c . | docker import --change 'CMD ["/bin/sh"]' - $LOCAL_IMAGE >/dev/null
+EOF
+  chmod 0755 "$root/usr/local/sbin/fleetaudit-local-image"
+  cat >"$root/etc/systemd/system/fleetaudit-local-image.service" <<'EOF'
+[Unit]
+Description=Local container image from busybox-static (no registry)
+Requires=docker.service
+After=docker.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/fleetaudit-local-image
+
+[Install]
+WantedBy=multi-user.target
+EOF
+  systemctl --root="$root" --quiet enable docker fleetaudit-local-image
 }
 
 # Prints the directory of IMAGE's cached disk (disk.img, vmlinuz, initrd.img), building it first
@@ -71,8 +126,9 @@ build_image() {
   suite=$(suite_of "$image")
   "$REPO_ROOT/scripts/bootstrap.sh" qemu
   ensure_ssh_key
-  tarball=$("$REPO_ROOT/scripts/build-rootfs.sh" "$suite" "vm-$image" "$GUEST_PACKAGES")
-  key=$(cat <(basename "$tarball") <(declare -f provision_rootfs build_image) "$SSH_KEY.pub" | sha256sum | cut -c1-12)
+  tarball=$("$REPO_ROOT/scripts/build-rootfs.sh" "$suite" "vm-$image" "$(guest_packages_of "$suite")")
+  key=$(cat <(basename "$tarball") <(declare -f provision_rootfs provision_docker build_image) \
+    <(declare -p DOCKER_USER LOCAL_IMAGE) "$SSH_KEY.pub" | sha256sum | cut -c1-12)
   dir="$VM_CACHE/$image-$key"
   mkdir -p "$VM_CACHE"
   exec 9>"$VM_CACHE/.$image.lock"

@@ -46,6 +46,7 @@ CHECKS = (
     ("events_lost", "no events lost, backlog below its limit"),
     ("log_space", "log partition is clear of space_left"),
     ("auditd_conf", "auditd.conf has the required settings"),
+    ("docker", "every Docker file the host has is watched by a loaded rule"),
 )
 # Checks a policy turns on: (id, what a passing check means, the policy key that asks for it).
 OPTIONAL_CHECKS = (
@@ -54,7 +55,7 @@ OPTIONAL_CHECKS = (
 CHECK_IDS = tuple(check_id for check_id, _title in CHECKS)
 CHECK_TITLES = dict(CHECKS, **{check_id: title for check_id, title, _key in OPTIONAL_CHECKS})
 # Checks that need the kernel's audit subsystem: UNKNOWN where it is not available.
-KERNEL_CHECKS = frozenset(("kernel_audit", "rules_drift", "required_rules", "events_lost"))
+KERNEL_CHECKS = frozenset(("kernel_audit", "rules_drift", "required_rules", "events_lost", "docker"))
 
 DEFAULT_POLICY = {
     "immutable": False,
@@ -318,6 +319,32 @@ def _check_auditd_conf(info, policy):
     return _verdict(PASS, "%d required setting(s) match" % len(policy["auditd_conf"]), {})
 
 
+def _check_docker(docker, policy_check):
+    """On a Docker host (daemon or client present), each Docker file found there must be watched by
+    a rule of the policy that the kernel holds. The docker group's members, root-equivalent on the
+    host, are evidence either way."""
+    if docker is None:
+        return _verdict(ERROR, "not checked: the host was not looked at for Docker's files")
+    found = [watch for watch in docker.get("watches") or [] if watch.get("exists")]
+    # A file in a directory made after boot cannot be watched from the boot-time rules.
+    present = [watch for watch in found if not watch.get("after_boot")]
+    evidence = {"docker_group": docker.get("group_members"),
+                "watched_paths": [watch["path"] for watch in present], "not_loaded": [],
+                "made_after_boot": [watch["path"] for watch in found if watch.get("after_boot")]}
+    if not any(watch.get("cis") == "1.1.3" or watch.get("what") == "Docker client" for watch in found):
+        return _verdict(PASS, "Docker is not installed", evidence)
+    if not docker.get("in_policy"):
+        evidence["not_loaded"] = [watch["rule"] for watch in present]
+        return _verdict(FAIL, "Docker is installed but the policy has no docker bundle: %d Docker file(s) not audited"
+                        % len(present), evidence)
+    unwatched = {rule.split()[1] for rule in _drift_evidence(policy_check)["missing"] if rule.startswith("-w ")}
+    evidence["not_loaded"] = [watch["rule"] for watch in present if watch["path"] in unwatched]
+    if evidence["not_loaded"]:
+        return _verdict(FAIL, "%d Docker file(s) not watched in the kernel" % len(evidence["not_loaded"]), evidence)
+    return _verdict(PASS, "%d Docker file(s) watched; docker group: %s" % (
+        len(present), ", ".join(evidence["docker_group"] or []) or "no members"), evidence)
+
+
 def _kernel_unknown(reason):
     return _verdict(UNKNOWN, "no kernel audit: %s" % reason, {"kernel_unavailable_reason": reason})
 
@@ -420,6 +447,7 @@ def evaluate_host(observed, policy=None):
             "required_rules": _check_required_rules(observed.get("policy_check") or {}, policy,
                                                     observed.get("rule_sources")),
             "events_lost": _check_events_lost(info, policy),
+            "docker": _check_docker(observed.get("docker"), observed.get("policy_check") or {}),
         })
     if "remote_logging" in check_ids:
         checks["remote_logging"] = check_remote_logging(observed.get("remote_logging"), kernel_available)

@@ -21,7 +21,9 @@ description:
     immutable when O(policy.immutable)); V(rules_drift) (kernel rules and settings equal the compiled
     rules on disk); V(required_rules) (every rule and setting the policy renders is loaded);
     V(events_lost) (lost events, backlog near its limit); V(log_space) (free space on the log partition
-    against C(space_left)); V(auditd_conf) (settings of O(policy.auditd_conf))."
+    against C(space_left)); V(auditd_conf) (settings of O(policy.auditd_conf)); V(docker) (on a host with
+    the Docker daemon or client, every Docker file found there is watched by a loaded rule of the policy;
+    the C(docker) group's members, root-equivalent, are its evidence)."
   - V(required_rules) also lists the policy's rules that were skipped on the host because their paths do not
     exist there (the C(skipped_rules) of the policy check), each with its source (bundle, example set or
     C(auditd_rules)) and whether O(policy.allowed_skips) allows it. Skips it does not allow make the check
@@ -46,7 +48,9 @@ options:
         (the same with the policy's rule files), C(df) (the registered result of C(df -P -k) on the log
         directory), C(rule_sources) (rule file name to the bundle, example set or C(auditd_rules) that
         renders it, to name where a skipped rule comes from), C(remote_logging) (the delivery probe,
-        with O(policy.remote_logging)) and C(policy)
+        with O(policy.remote_logging)), C(docker) (C(in_policy), whether the policy has the C(docker)
+        bundle; C(watches), the P(fleetaudit.auditd.docker_watches#filter) of the host's Docker files;
+        C(group_members), the C(docker) group's members or null) and C(policy)
         (this host's own O(policy) settings, which go over the fleet-wide ones).
       - A host whose value is null is reported as V(error) (it failed before its checks ran).
     type: dict

@@ -17,7 +17,7 @@ IMAGES = {"fa-compliance-deb12": "fleetaudit/debian12-systemd:latest",
 SYSTEMD_OPTIONS = ["--network", "none", "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined",
                    "--tmpfs", "/run", "--tmpfs", "/run/lock", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw"]
 POLICY = {"auditd_rule_bundles": ["base", "identity"], "auditd_conf": {"num_logs": 6}}
-KERNEL_CHECKS = {"kernel_audit", "rules_drift", "required_rules", "events_lost"}
+KERNEL_CHECKS = {"kernel_audit", "rules_drift", "required_rules", "events_lost", "docker"}
 
 
 def docker(*args, check=True):

@@ -21,9 +21,10 @@ from conftest import HOST_PYTHON, RULES_DIR, RULES_FILE, auditctl, kernel_rules,
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 CONF = "/etc/audit/auditd.conf"
 CHECKS = ["installed", "service", "kernel_audit", "rules_drift", "required_rules", "events_lost", "log_space",
-          "auditd_conf"]
+          "auditd_conf", "docker"]
+# This machine is a Docker host (the lane installs docker.io): the policy audits it.
 POLICY = {
-    "auditd_rule_bundles": ["base"],
+    "auditd_rule_bundles": ["base", "docker"],
     "auditd_rules": [{"watch": "/etc/hosts", "perms": "wa", "key": "fa-compliance"}],
     "auditd_conf": {"num_logs": 6},
 }
@@ -77,6 +78,11 @@ def policy_applied(tmp_path_factory):
     """This machine configured by the auditd role with POLICY; auditd.conf and the daemon put back after."""
     backup = CONF + ".fa-compliance-test"
     shutil.copy2(CONF, backup)
+    # containerd's shims make /run/containerd when the first container of the boot starts (other
+    # lanes start containers on this machine): make it now, so that the policy applied here still
+    # covers it when a later test checks (a new Docker file fails the docker check until the role
+    # runs again).
+    os.makedirs("/run/containerd", mode=0o711, exist_ok=True)
     work = tmp_path_factory.mktemp("site")
     (work / "inventory.ini").write_text(INVENTORY)
     (work / "policy.json").write_text(json.dumps(POLICY))
@@ -325,3 +331,37 @@ def test_skipped_rules_are_reported_per_source_and_warn_unless_the_policy_allows
     assert proc.returncode != 0
     assert "localhost (required_rules)" in proc.stdout
     assert failing(report) == ["required_rules"]
+
+
+def docker_group_members():
+    line = subprocess.run(["getent", "group", "docker"], capture_output=True, text=True, check=True).stdout.strip()
+    return [name for name in line.split(":")[3].split(",") if name]
+
+
+def test_docker_files_are_checked_watched_with_the_docker_group_as_evidence(tmp_path):
+    proc, report = comply(tmp_path)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    check = checks_of(report)[2]["docker"]
+    assert check["status"] == "pass"
+    assert {"/usr/sbin/dockerd", "/usr/sbin/runc", "/etc/docker"} <= set(check["evidence"]["watched_paths"])
+    assert check["evidence"]["docker_group"] == docker_group_members()
+
+
+def test_docker_host_whose_policy_lacks_the_docker_bundle_fails_docker(tmp_path):
+    proc, report = comply(tmp_path, auditd_rule_bundles=["base"])
+    assert proc.returncode != 0
+    check = checks_of(report)[2]["docker"]
+    assert check["status"] == "fail" and "no docker bundle" in check["message"]
+    assert "-w /usr/sbin/dockerd -p rwxa -k cis-docker-1.1.3 -k docker" in check["evidence"]["not_loaded"]
+
+
+def test_docker_watch_removed_from_the_kernel_fails_docker(tmp_path):
+    rule = ["-w", "/usr/sbin/runc", "-p", "rwxa", "-k", "cis-docker-1.1.18", "-k", "docker"]
+    auditctl("-W", *rule[1:])
+    try:
+        proc, report = comply(tmp_path)
+    finally:
+        auditctl(*rule)
+    assert proc.returncode != 0
+    check = checks_of(report)[2]["docker"]
+    assert (check["status"], check["evidence"]["not_loaded"]) == ("fail", [" ".join(rule)])

@@ -4,6 +4,8 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
+import time
 
 import pytest
 import yaml
@@ -11,7 +13,16 @@ import yaml
 from conftest import RULES_DIR, kernel_rules, run_module, run_playbook, snapshot_dir
 
 CONF = "/etc/audit/auditd.conf"
-DOCKER_PATHS = ["/usr/bin/dockerd", "/etc/docker", "/var/lib/docker", "/usr/bin/containerd", "/usr/bin/runc"]
+LOG = "/var/log/audit/audit.log"
+
+# Debian's docker.io, which the lane installs (scripts/ensure-docker.sh).
+DOCKER_WATCHES = [
+    "-w /usr/sbin/dockerd -p rwxa -k cis-docker-1.1.3 -k docker",
+    "-w /usr/bin/docker -p wxa -k docker",
+    "-w /etc/docker -p rwxa -k cis-docker-1.1.6 -k docker",
+    "-w /usr/sbin/runc -p rwxa -k cis-docker-1.1.18 -k docker",
+    "-w /usr/bin/tini-static -p wxa -k docker",
+]
 
 PLAY = """
 - name: Apply the auditd role to this machine
@@ -38,9 +49,9 @@ def saved_conf():
     run_module("auditd_service", {"state": "restarted"})
 
 
-def play(tmp_path, num_logs, *extra):
+def play(tmp_path, num_logs, *extra, bundles="[base, docker, identity]"):
     playbook = tmp_path / "play.yml"
-    playbook.write_text(PLAY % num_logs)
+    playbook.write_text(PLAY.replace("[base, docker, identity]", bundles) % num_logs)
     returncode, report = run_playbook(playbook, *extra)
     assert returncode == 0, json.dumps(report)[-4000:]
     # Task names come as "ROLE : NAME".
@@ -74,15 +85,6 @@ def test_role_loads_exactly_the_compiled_rules_and_is_idempotent(tmp_path, saved
     checked = run_module("augenrules", {"state": "checked"})
     assert checked["changed"] is False
     assert checked["drift"]["missing"] == [] and checked["drift"]["extra"] == []
-
-    # Docker paths: loaded where they exist, reported as skipped where they do not.
-    skipped = {item["path"] for item in loaded.get("skipped_rules", [])}
-    listed = "\n".join(kernel_rules())
-    for path in DOCKER_PATHS:
-        if os.path.exists(path):
-            assert "-w %s " % path in listed
-        else:
-            assert path in skipped
 
     stats, dummy = play(tmp_path, 7)
     assert stats["changed"] == 0
@@ -229,3 +231,58 @@ def test_restart_lost_by_a_failed_run_is_made_up_on_the_next_run(tmp_path, saved
     # And then nothing more to do.
     returncode, report = run_role(tmp_path, dict(BASE_VARS, auditd_conf={"num_logs": 9}))
     assert report["stats"]["localhost"]["changed"] == 0
+
+
+def events_since(offset, key):
+    """`ausearch -i -k KEY` over what auditd logged after byte OFFSET of its log."""
+    with open(LOG, "rb") as handle:
+        handle.seek(offset)
+        fresh = handle.read()
+    with tempfile.NamedTemporaryFile(suffix=".log") as copy:
+        copy.write(fresh)
+        copy.flush()
+        return subprocess.run(["ausearch", "-if", copy.name, "-k", key, "-i"], capture_output=True, text=True,
+                              check=False, env=dict(os.environ, LC_ALL="C")).stdout
+
+
+def wait_for_event(offset, key, needle):
+    """The interpreted events under KEY once one of them holds NEEDLE (auditd writes asynchronously)."""
+    deadline = time.time() + 30
+    while True:
+        found = events_since(offset, key)
+        if needle in found or time.time() > deadline:
+            return found
+        time.sleep(0.5)
+
+
+def test_docker_bundle_watches_debian_docker_io_at_its_real_paths(tmp_path, saved_conf):
+    dummy, results = play(tmp_path, 5, bundles="[base, docker]")
+    loaded = results["Converge the rule files, compile and load them"]
+    rules = kernel_rules()
+    for watch in DOCKER_WATCHES:
+        assert watch in rules
+    # Symlinks are not watched: the rule would see nothing of runc or tini-static.
+    assert not [rule for rule in rules if rule.startswith(("-w /usr/bin/runc ", "-w /usr/bin/docker-init ",
+                                                          "-w /usr/bin/dockerd "))]
+    # dockerd makes its containerd's socket directory after boot, when the rules have loaded: a
+    # watch there would stop the boot-time load, so it is reported and not loaded.
+    socket_rule = "-w /run/docker/containerd/containerd.sock -p rwxa -k cis-docker-1.1.8 -k docker"
+    assert socket_rule not in rules
+    assert results["Report the Docker files not watched because a service makes their directory after boot"]["msg"] == [
+        socket_rule]
+    # What this install does not have is reported once each, at its first candidate path.
+    skipped = [item["path"] for item in loaded["skipped_rules"]]
+    assert "/etc/sysconfig/docker" in skipped and "/usr/bin/dockerd" not in skipped
+    assert len(skipped) == len(set(skipped))
+
+    # Whichever docker client PATH finds (this machine also has one in /usr/local/bin) is watched.
+    client = os.path.realpath(shutil.which("docker"))
+    assert "-w %s -p wxa -k docker" % client in rules
+
+    offset = os.path.getsize(LOG)
+    subprocess.run(["docker", "version"], capture_output=True, check=False)
+    subprocess.run(["/usr/bin/runc", "--version"], capture_output=True, check=True)
+    runc = wait_for_event(offset, "cis-docker-1.1.18", "exe=/usr/sbin/runc")
+    assert "exe=/usr/sbin/runc" in runc and "a1=--version" in runc
+    events = wait_for_event(offset, "docker", "exe=%s " % client)
+    assert "exe=%s " % client in events and "proctitle=docker version" in events

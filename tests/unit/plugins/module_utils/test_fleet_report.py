@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils import fleet_report as fr
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.docker_paths import resolve_watches
 
 GIB = 1024 ** 3
 
@@ -46,7 +47,20 @@ def healthy():
         "policy_check": {"changed": False, "rules_changed": False, "kernel_available": True,
                          "drift": {"missing": [], "extra": []}, "loaded_rules": 12},
         "df": df_result(2 * GIB, 4 * GIB),
+        "docker": docker_observed(),
     }
+
+
+def docker_observed(found=None, in_policy=True, members=("alice",)):
+    """The compliance role's Docker observation; by default Debian's docker.io with one user in the group."""
+    found = {"/usr/sbin/dockerd": "/usr/sbin/dockerd", "/usr/bin/docker": "/usr/bin/docker",
+             "/usr/bin/runc": "/usr/sbin/runc", "/usr/sbin/runc": "/usr/sbin/runc"} if found is None else found
+    table = [{"cis": "1.1.3", "what": "Docker daemon", "perms": "rwxa", "paths": ["/usr/bin/dockerd", "/usr/sbin/dockerd"]},
+             {"what": "Docker client", "perms": "wxa", "paths": ["/usr/bin/docker"]},
+             {"cis": "1.1.13", "what": "RHEL daemon options", "perms": "rwxa", "paths": ["/etc/sysconfig/docker"]},
+             {"cis": "1.1.18", "what": "runc", "perms": "rwxa", "paths": ["/usr/bin/runc", "/usr/sbin/runc"]}]
+    return {"in_policy": in_policy, "watches": resolve_watches(table, found),
+            "group_members": list(members) if members is not None else None}
 
 
 def verdict(observed, policy=None):
@@ -568,3 +582,54 @@ def test_every_host_of_a_report_has_the_remote_logging_column():
     assert [check["id"] for check in report["checks"]][-1] == "remote_logging"
     assert all(list(host["checks"])[-1] == "remote_logging" for host in report["hosts"])
     assert 'remote_logging' in fr.render_html(report) and 'name="remote_logging"' in fr.render_junit(report)
+
+
+def test_docker_host_with_its_files_watched_passes_with_the_docker_group_as_evidence():
+    check = verdict(healthy())["checks"]["docker"]
+    assert check["status"] == fr.PASS
+    assert check["evidence"]["watched_paths"] == ["/usr/sbin/dockerd", "/usr/bin/docker", "/usr/sbin/runc"]
+    assert check["evidence"]["docker_group"] == ["alice"]
+    assert "docker group: alice" in check["message"]
+
+
+def test_docker_file_not_watched_in_the_kernel_fails_with_its_rule():
+    observed = healthy()
+    observed["policy_check"]["drift"]["missing"] = ["-w /usr/sbin/runc -p rwxa -k cis-docker-1.1.18 -k docker"]
+    result = verdict(observed)
+    check = result["checks"]["docker"]
+    assert result["status"] == fr.NONCOMPLIANT and check["status"] == fr.FAIL
+    assert check["evidence"]["not_loaded"] == ["-w /usr/sbin/runc -p rwxa -k cis-docker-1.1.18 -k docker"]
+    assert check["message"] == "1 Docker file(s) not watched in the kernel"
+
+
+def test_docker_host_whose_policy_has_no_docker_bundle_fails():
+    observed = healthy()
+    observed["docker"] = docker_observed(in_policy=False)
+    check = verdict(observed)["checks"]["docker"]
+    assert check["status"] == fr.FAIL
+    assert "no docker bundle: 3 Docker file(s) not audited" in check["message"]
+
+
+def test_host_without_docker_passes_even_with_leftover_docker_files():
+    observed = healthy()
+    observed["docker"] = docker_observed(found={"/usr/sbin/runc": "/usr/sbin/runc"}, members=None)
+    check = verdict(observed)["checks"]["docker"]
+    assert (check["status"], check["message"]) == (fr.PASS, "Docker is not installed")
+
+
+def test_docker_not_looked_at_is_an_error():
+    observed = healthy()
+    del observed["docker"]
+    assert verdict(observed)["checks"]["docker"]["status"] == fr.ERROR
+
+
+def test_docker_file_made_after_boot_is_evidence_not_a_failure():
+    observed = healthy()
+    observed["docker"] = docker_observed(found={"/usr/sbin/dockerd": "/usr/sbin/dockerd",
+                                                "/usr/sbin/runc": "/usr/sbin/runc"})
+    observed["docker"]["watches"].append({"cis": "1.1.8", "what": "containerd socket", "exists": True, "after_boot": True,
+                                          "path": "/run/containerd/containerd.sock", "rule": "-w /run/containerd/containerd.sock"})
+    check = verdict(observed)["checks"]["docker"]
+    assert check["status"] == fr.PASS
+    assert check["evidence"]["made_after_boot"] == ["/run/containerd/containerd.sock"]
+    assert "/run/containerd/containerd.sock" not in check["evidence"]["watched_paths"]
