@@ -22,13 +22,16 @@ without_inherited_fds() {
 if auditctl -s 2>/dev/null | grep -q '^enabled 2'; then
   die "this machine's kernel audit is immutable (enabled 2): reboot it before running the tests"
 fi
-if ! pgrep -x auditd >/dev/null; then
+# This machine's own daemon: a collector container's auditd runs in a PID namespace of its own.
+host_auditd_runs() { pgrep --ns $$ --nslist pid -x auditd >/dev/null; }
+
+if ! host_auditd_runs; then
   if [ -d /run/systemd/system ]; then
     systemctl start auditd
   else
     without_inherited_fds /usr/sbin/auditd
   fi
-  for _ in $(seq 50); do pgrep -x auditd >/dev/null && break; sleep 0.1; done
+  for _ in $(seq 50); do host_auditd_runs && break; sleep 0.1; done
 fi
-pgrep -x auditd >/dev/null || die "auditd did not start"
+host_auditd_runs || die "auditd did not start"
 auditctl -s | grep -q '^enabled [12]' || auditctl -e 1 >/dev/null

@@ -40,6 +40,13 @@ def kernel_status():
     return status
 
 
+def auditd_pids():
+    """PIDs of the auditd daemons in this machine's own PID namespace, not a container's."""
+    out = subprocess.run(["pgrep", "--ns", str(os.getpid()), "--nslist", "pid", "-x", "auditd"],
+                         capture_output=True, text=True, check=False).stdout
+    return [int(pid) for pid in out.split()]
+
+
 def kernel_rules():
     """The kernel's rules as `auditctl -l` prints them ([] when none)."""
     lines = auditctl("-l").stdout.splitlines()

@@ -4,7 +4,7 @@ of its own, where the kernel refuses audit requests as it does in a container.""
 import os
 import subprocess
 
-from conftest import auditctl, kernel_rules, kernel_status, run_module
+from conftest import auditctl, auditd_pids, kernel_rules, kernel_status, run_module
 
 
 def test_facts_match_the_kernel_and_the_daemon():
@@ -24,8 +24,7 @@ def test_facts_match_the_kernel_and_the_daemon():
     assert result["enabled"] == 1 and result["immutable"] is False
     version = subprocess.run(["auditctl", "-v"], capture_output=True, text=True, check=True).stdout
     assert result["version"] and result["version"] in version
-    pids = subprocess.run(["pgrep", "-x", "auditd"], capture_output=True, text=True, check=True).stdout.split()
-    assert result["service"]["running"] and str(result["service"]["pid"]) in pids
+    assert result["service"]["running"] and result["service"]["pid"] in auditd_pids()
     assert result["service"]["pid"] == int(status["pid"])
 
 

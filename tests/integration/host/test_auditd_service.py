@@ -2,18 +2,14 @@
 
 import subprocess
 
-from conftest import run_module
-
-
-def auditd_pids():
-    return subprocess.run(["pgrep", "-x", "auditd"], capture_output=True, text=True, check=False).stdout.split()
+from conftest import auditd_pids, run_module
 
 
 def test_restart_really_restarts_the_daemon():
     before = auditd_pids()
     result = run_module("auditd_service", {"state": "restarted"})
-    assert result["changed"] is True and result["previous_pid"] == int(before[0])
-    assert auditd_pids() == [str(result["pid"])] != before
+    assert result["changed"] is True and result["previous_pid"] == before[0]
+    assert auditd_pids() == [result["pid"]] != before
 
 
 def test_check_mode_restart_leaves_the_daemon_alone():
@@ -32,9 +28,9 @@ def test_reload_keeps_the_daemon_and_started_is_idempotent():
 
 
 def test_started_starts_a_stopped_daemon():
-    pid = int(auditd_pids()[0])
+    [pid] = auditd_pids()
     subprocess.run(["kill", "-TERM", str(pid)], check=True)
-    subprocess.run(["sh", "-c", "while pgrep -x auditd >/dev/null; do sleep 0.1; done"], timeout=30, check=True)
+    subprocess.run(["sh", "-c", "while kill -0 %d 2>/dev/null; do sleep 0.1; done" % pid], timeout=30, check=True)
     result = run_module("auditd_service", {"state": "started"})
     assert result["changed"] is True and result["previous_pid"] == 0
-    assert auditd_pids() == [str(result["pid"])]
+    assert auditd_pids() == [result["pid"]]

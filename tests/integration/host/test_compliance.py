@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import HOST_PYTHON, RULES_DIR, RULES_FILE, auditctl, kernel_rules, run_module, snapshot_dir
+from conftest import HOST_PYTHON, RULES_DIR, RULES_FILE, auditctl, auditd_pids, kernel_rules, run_module, snapshot_dir
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 CONF = "/etc/audit/auditd.conf"
@@ -175,11 +175,11 @@ def test_removed_required_rule_fails_required_rules(tmp_path):
 
 
 def test_stopped_auditd_fails_service(tmp_path):
-    pid = int(subprocess.run(["pgrep", "-x", "auditd"], capture_output=True, text=True, check=True).stdout.split()[0])
+    [pid] = auditd_pids()
     os.kill(pid, signal.SIGTERM)
     try:
         for _attempt in range(100):
-            if subprocess.run(["pgrep", "-x", "auditd"], capture_output=True, check=False).returncode:
+            if not auditd_pids():
                 break
             time.sleep(0.1)
         proc, report = comply(tmp_path)

@@ -10,7 +10,7 @@ import time
 import pytest
 import yaml
 
-from conftest import RULES_DIR, kernel_rules, run_module, run_playbook, snapshot_dir
+from conftest import RULES_DIR, auditd_pids, kernel_rules, run_module, run_playbook, snapshot_dir
 
 CONF = "/etc/audit/auditd.conf"
 LOG = "/var/log/audit/audit.log"
@@ -61,7 +61,8 @@ def play(tmp_path, num_logs, *extra, bundles="[base, docker, identity]"):
 
 
 def auditd_pid():
-    return int(subprocess.run(["pgrep", "-x", "auditd"], capture_output=True, text=True, check=True).stdout.split()[0])
+    [pid] = auditd_pids()
+    return pid
 
 
 def test_role_loads_exactly_the_compiled_rules_and_is_idempotent(tmp_path, saved_conf):

@@ -119,6 +119,8 @@ def healthy():
         "policy_check": {"kernel_available": True, "drift": {"missing": [], "extra": []}},
         "df": {"rc": 0, "stderr": "",
                "stdout": "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda 20971520 10485760 10485760 50% /\n"},
+        # A host without Docker: none of the docker bundle's files found.
+        "docker": {"in_policy": False, "watches": [], "group_members": None},
     }
 
 
