@@ -134,6 +134,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output 
     unavailable_reason,
 )
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditd_conf import parse_auditd_conf
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditd_process import auditd_pids
 
 _VERSION = re.compile(r"version\s+(\S+)")
 
@@ -164,10 +165,7 @@ def service_state(module, kernel_pid):
     service = {"manager": "systemd" if os.path.isdir("/run/systemd/system") else "none"}
     pid = kernel_pid if kernel_pid and process_name(kernel_pid) == "auditd" else None
     if pid is None:
-        for entry in os.listdir("/proc"):
-            if entry.isdigit() and process_name(int(entry)) == "auditd":
-                pid = int(entry)
-                break
+        pid = next(iter(auditd_pids()), None)
     service.update(running=pid is not None, pid=pid, started=process_start_time(pid) if pid else None)
     systemctl = module.get_bin_path("systemctl")
     if service["manager"] == "systemd" and systemctl:

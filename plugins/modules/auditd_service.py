@@ -87,33 +87,9 @@ import signal
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditd_process import auditd_pids
 
 UNIT = "auditd.service"
-
-
-def _pid_namespace(pid="self"):
-    try:
-        return os.readlink("/proc/%s/ns/pid" % pid)
-    except OSError:
-        return None
-
-
-def auditd_pids():
-    """PIDs of the auditd processes of this PID namespace, found through /proc (pid files go
-    stale). An auditd in a container (an audit collector) shows in the host's /proc too: it is
-    another daemon, never this host's."""
-    own = _pid_namespace()
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/comm" % entry) as handle:
-                if handle.read().strip() == "auditd" and _pid_namespace(entry) == own:
-                    pids.append(int(entry))
-        except OSError:
-            continue
-    return sorted(pids)
 
 
 def daemon_pid():

@@ -1,6 +1,6 @@
-"""auditd_service finds this host's auditd, not the auditd of a container (an audit collector),
-which shows in the host's /proc too: restarting that one killed the collector and then failed to
-start a second host daemon (`auditd exited 1`)."""
+"""auditd_pids finds this host's auditd, not the auditd of a container (an audit collector),
+which shows in the host's /proc too: auditd_service restarting that one killed the collector and
+then failed to start a second host daemon (`auditd exited 1`)."""
 
 import os
 import shutil
@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from ansible_collections.fleetaudit.auditd.plugins.module_utils import auditd_process
 from ansible_collections.fleetaudit.auditd.plugins.modules import auditd_service
 
 
@@ -45,5 +46,5 @@ def _exe(pid):
 def test_an_auditd_of_another_pid_namespace_is_not_this_hosts(auditd_in_another_pid_namespace):
     with open("/proc/%d/comm" % auditd_in_another_pid_namespace) as handle:
         assert handle.read().strip() == "auditd"
-    assert auditd_in_another_pid_namespace not in auditd_service.auditd_pids()
+    assert auditd_in_another_pid_namespace not in auditd_process.auditd_pids()
     assert auditd_service.daemon_pid() != auditd_in_another_pid_namespace
