@@ -37,7 +37,7 @@ import time
 
 from ansible.module_utils import basic
 from ansible.modules import command as command_module
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_rules import SyscallTables
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.syscalls import SyscallTables
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import (
     parse_rule_listing,
     parse_status,

@@ -13,12 +13,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_rules import (
-    KERNEL_LIST_ORDER,
-    STATUS_KEYS,
-    RuleError,
-    parse_rule,
-)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_vocabulary import KERNEL_LIST_ORDER
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.rule_syntax import STATUS_KEYS, RuleError, parse_rule
 
 
 # auditctl 3.0.9 lists a watch whose perm field comes before its path field as

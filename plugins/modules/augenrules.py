@@ -338,12 +338,8 @@ import threading
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_rules import (
-    SyscallTables,
-    format_errors,
-    skip_missing_paths,
-    validate_lines,
-)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.rule_check import format_errors, skip_missing_paths, validate_lines
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.syscalls import SyscallTables
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.libaudit import load_library, syscall_table
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import (
     parse_rule_listing,

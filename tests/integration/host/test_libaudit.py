@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 from ansible.module_utils import basic
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_rules import SyscallTables
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.syscalls import SyscallTables
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.libaudit import load_library, syscall_table
 from ansible_collections.fleetaudit.auditd.plugins.modules import augenrules
 

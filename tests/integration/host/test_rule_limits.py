@@ -22,13 +22,9 @@ from conftest import (
     run_playbook,
     snapshot_dir,
 )
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_rules import (
-    MAX_KEYS_BYTES,
-    MAX_LINE_BYTES,
-    SyscallTables,
-    kernel_hz,
-    validate_lines,
-)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.rule_check import kernel_hz, validate_lines
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.rule_syntax import MAX_KEYS_BYTES, MAX_LINE_BYTES
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.syscalls import SyscallTables
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile import source_lines
 
 SYSCALLS = "-a always,exit -F arch=b64 -S open"

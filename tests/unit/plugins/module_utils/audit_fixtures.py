@@ -2,7 +2,7 @@
 
 import os
 
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_rules import SyscallTables
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.syscalls import SyscallTables
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "audit")
 VERSIONS = ("3.0.9", "4.0.2")

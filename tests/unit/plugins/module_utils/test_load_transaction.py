@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_rules import SyscallTables, validate_lines
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.rule_check import validate_lines
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.syscalls import SyscallTables
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.load_transaction import (
     TEMPORARY_PREFIX,
     FileTransaction,

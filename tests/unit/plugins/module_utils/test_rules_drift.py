@@ -3,7 +3,8 @@ audit 3.0.9's and 4.0.2's auditctl and what each one's ``auditctl -l`` listed af
 
 import pytest
 
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_rules import parse_rule, validate_lines
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.rule_check import validate_lines
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.rule_syntax import parse_rule
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import parse_rule_listing
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile import source_lines
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_drift import (

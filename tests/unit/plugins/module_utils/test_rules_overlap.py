@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_rules import validate_lines
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.rule_check import validate_lines
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile import source_lines
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_overlap import (
     format_shadowed,

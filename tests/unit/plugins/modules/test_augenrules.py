@@ -1,7 +1,7 @@
 """The augenrules module's own logic: where auditctl's refusal points, and how pending work reads."""
 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile import AugenrulesFlavour, compile_rules
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_rules import SyscallTables
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.syscalls import SyscallTables
 from ansible_collections.fleetaudit.auditd.plugins.modules.augenrules import load_failure_position, parse_compiled, pending_lines
 
 

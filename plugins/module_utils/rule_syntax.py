@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, fleetaudit maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Audit rule lines: parsing, validation and the canonical form that ``auditctl -l`` prints.
+"""Audit rule lines: words, options and the canonical form that ``auditctl -l`` prints.
 
 A rule is parsed the way ``auditctl -R`` reads a line: split on spaces only (a tab is part of a
 word), options as getopt sees them. `parse_rule` returns an `AuditRule` whose `identity` is equal
@@ -26,12 +26,16 @@ therefore folded into the canonical form (each one measured against a real kerne
 
 from __future__ import annotations
 
-import errno
 import grp
-import gzip
-import os
 import pwd
 import re
+
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_vocabulary import (
+    ARCH_ALIASES, ACTIONS, ARGUMENT_FIELDS, COMPARABLE_FIELDS, EQUALITY_ONLY_FIELDS, ERRNO_NAMES, ERRNO_NUMBERS,
+    EXCLUDE_FIELDS, EXIT_ONLY_FIELDS, FIELD_ALIASES, FILE_TYPES, FS_TYPES, GID_FIELDS, KNOWN_FIELDS, LISTS,
+    MESSAGE_TYPE_NUMBERS, MESSAGE_TYPES, NEGATIVE_FIELDS, PERMISSION_ORDER, SIGNED_FIELDS, UID_FIELDS, UNSET,
+    UNSIGNED_FIELDS,
+)
 
 # AUDIT_MAX_KEY_LEN (kernel and auditctl, audit 3.0 and 4.0): the keys of a rule are joined by
 # KEY_SEPARATOR into one string of at most 256 bytes, which is what auditctl accepts.
@@ -44,64 +48,13 @@ MAX_LINE_BYTES = 6142
 U32_MAX = 0xFFFFFFFF
 S32_MIN = -0x80000000
 S32_MAX = 0x7FFFFFFF
-# The kernel's syscall mask has AUDIT_BITMASK_SIZE * 32 = 2048 bits, and its last 16
-# (AUDIT_SYSCALL_CLASSES) select syscall classes, not syscalls.
-SYSCALL_NUMBER_LIMIT = 2048 - 16
 # The kernel refuses a backlog_wait_time over 10 times its default of 60 s, in jiffies
 # (10 * AUDIT_BACKLOG_WAIT_TIME = 600 * HZ): 150000 with HZ=250 (Debian's kernels), 600000 with
 # HZ=1000, the highest HZ a kernel can be built with.
 BACKLOG_WAIT_TIME_PER_HZ = 600
 HIGHEST_HZ = 1000
-PERMISSION_ORDER = "rwxa"
-LISTS = ("task", "exit", "user", "exclude", "filesystem", "io_uring")
-# The order in which the kernel lists its filter lists (AUDIT_FILTER_* numbers).
-KERNEL_LIST_ORDER = {"user": 0, "task": 1, "entry": 2, "exit": 4, "exclude": 5, "filesystem": 6, "io_uring": 7}
-ACTIONS = ("always", "never")
 # NAME OPERATOR VALUE, the two-character operators first as auditctl matches them.
 _FIELD = re.compile(r"^([A-Za-z0-9_]*)(!=|>=|<=|&=|=|>|<|&)(.*)$")
-
-UID_FIELDS = frozenset(("uid", "euid", "suid", "fsuid", "auid", "obj_uid"))
-GID_FIELDS = frozenset(("gid", "egid", "sgid", "fsgid", "obj_gid"))
-# Listed signed by auditctl -l (pid=-1); of these only sessionid takes a minus (or unset) as input.
-SIGNED_FIELDS = frozenset(("pid", "ppid", "sessionid", "pers", "success", "saddr_fam"))
-UNSIGNED_FIELDS = frozenset(("inode", "devmajor", "devminor"))
-ARGUMENT_FIELDS = frozenset(("a0", "a1", "a2", "a3"))
-# The fields whose value auditctl reads with a minus (strtol); it refuses a minus in the others.
-NEGATIVE_FIELDS = UID_FIELDS | ARGUMENT_FIELDS | frozenset(("sessionid", "exit"))
-STRING_FIELDS = frozenset((
-    "path", "dir", "exe", "subj_user", "subj_role", "subj_type", "subj_sen", "subj_clr",
-    "obj_user", "obj_role", "obj_type", "obj_lev_low", "obj_lev_high",
-))
-SPECIAL_FIELDS = frozenset(("arch", "exit", "msgtype", "perm", "filetype", "fstype", "key"))
-FIELD_ALIASES = {"loginuid": "auid"}
-KNOWN_FIELDS = (UID_FIELDS | GID_FIELDS | SIGNED_FIELDS | UNSIGNED_FIELDS | ARGUMENT_FIELDS
-                | STRING_FIELDS | SPECIAL_FIELDS | frozenset(FIELD_ALIASES))
-# auditctl: "can only be used with exit filter list".
-EXIT_ONLY_FIELDS = frozenset((
-    "path", "dir", "perm", "filetype", "exit", "success", "inode", "devmajor", "devminor",
-    "obj_user", "obj_role", "obj_type", "obj_lev_low", "obj_lev_high", "obj_uid", "obj_gid",
-    "saddr_fam",
-)) | ARGUMENT_FIELDS
-# auditctl: "Only msgtype, *uid, *gid, pid, and subj* fields can be used with exclude filter".
-EXCLUDE_FIELDS = (frozenset(("msgtype", "pid", "exe", "subj_user", "subj_role", "subj_type", "subj_sen", "subj_clr"))
-                  | UID_FIELDS | GID_FIELDS) - frozenset(("obj_uid", "obj_gid"))
-EQUALITY_ONLY_FIELDS = STRING_FIELDS | frozenset(("arch", "filetype", "fstype", "key"))
-COMPARABLE_FIELDS = frozenset((
-    "uid", "euid", "suid", "fsuid", "auid", "obj_uid", "gid", "egid", "sgid", "fsgid", "obj_gid",
-))
-UNSET = 4294967295
-FILE_TYPES = {
-    "file": 0o100000, "dir": 0o040000, "socket": 0o140000, "link": 0o120000,
-    "character": 0o020000, "block": 0o060000, "fifo": 0o010000,
-}
-FS_TYPES = {"debugfs": 0x64626720, "tracefs": 0x74726163}
-# The 32-bit personality of each 64-bit machine (what ``-F arch=b32`` selects).
-COMPAT_MACHINES = {"x86_64": "i386", "aarch64": "arm", "ppc64": "ppc", "ppc64le": "ppc", "s390x": "s390"}
-ARCH_ALIASES = {
-    "b64": 64, "b32": 32, "x86_64": 64, "amd64": 64, "i386": 32, "i486": 32, "i586": 32,
-    "i686": 32, "aarch64": 64, "arm": 32, "armeb": 32, "ppc64": 64, "ppc64le": 64, "ppc": 32,
-    "s390x": 64, "s390": 32, "riscv64": 64, "riscv32": 32, "loongarch64": 64,
-}
 # Options that take an argument, as auditctl's getopt string declares them.
 _SHORT_WITH_ARGUMENT = frozenset("aAdSFCkpwWbfreRm")
 _SHORT_FLAGS = frozenset("Dicls")
@@ -115,177 +68,10 @@ CONTROL_OPTIONS = frozenset(("-D", "-b", "-f", "-r", "-e", "-i", "-c", "--backlo
 # `auditctl -s` key set by each control option.
 STATUS_KEYS = {"-b": "backlog_limit", "-f": "failure", "-r": "rate_limit", "-e": "enabled",
                "--backlog_wait_time": "backlog_wait_time"}
-ERRNO_NAMES = {number: name for name, number in sorted(vars(errno).items(), reverse=True)
-               if name.startswith("E") and isinstance(number, int)}
-ERRNO_NUMBERS = {name: number for name, number in vars(errno).items()
-                 if name.startswith("E") and isinstance(number, int)}
-for _preferred in ("EAGAIN", "EDEADLK", "ENOTSUP"):
-    if _preferred in ERRNO_NUMBERS:
-        ERRNO_NAMES[ERRNO_NUMBERS[_preferred]] = _preferred
-# Message types by number, from libaudit's table (audit 3.0 and 4.0).
-MESSAGE_TYPES = {
-    1005: "USER", 1006: "LOGIN", 1100: "USER_AUTH", 1101: "USER_ACCT", 1102: "USER_MGMT",
-    1103: "CRED_ACQ", 1104: "CRED_DISP", 1105: "USER_START", 1106: "USER_END", 1107: "USER_AVC",
-    1108: "USER_CHAUTHTOK", 1109: "USER_ERR", 1110: "CRED_REFR", 1111: "USYS_CONFIG",
-    1112: "USER_LOGIN", 1113: "USER_LOGOUT", 1114: "ADD_USER", 1115: "DEL_USER", 1116: "ADD_GROUP",
-    1117: "DEL_GROUP", 1118: "DAC_CHECK", 1119: "CHGRP_ID", 1120: "TEST", 1121: "TRUSTED_APP",
-    1122: "USER_SELINUX_ERR", 1123: "USER_CMD", 1124: "USER_TTY", 1125: "CHUSER_ID",
-    1126: "GRP_AUTH", 1127: "SYSTEM_BOOT", 1128: "SYSTEM_SHUTDOWN", 1129: "SYSTEM_RUNLEVEL",
-    1130: "SERVICE_START", 1131: "SERVICE_STOP", 1132: "GRP_MGMT", 1133: "GRP_CHAUTHTOK",
-    1134: "MAC_CHECK", 1135: "ACCT_LOCK", 1136: "ACCT_UNLOCK", 1137: "USER_DEVICE",
-    1138: "SOFTWARE_UPDATE", 1200: "DAEMON_START", 1201: "DAEMON_END", 1202: "DAEMON_ABORT",
-    1203: "DAEMON_CONFIG", 1205: "DAEMON_ROTATE", 1206: "DAEMON_RESUME", 1207: "DAEMON_ACCEPT",
-    1208: "DAEMON_CLOSE", 1209: "DAEMON_ERR", 1300: "SYSCALL", 1302: "PATH", 1303: "IPC",
-    1304: "SOCKETCALL", 1305: "CONFIG_CHANGE", 1306: "SOCKADDR", 1307: "CWD", 1309: "EXECVE",
-    1311: "IPC_SET_PERM", 1312: "MQ_OPEN", 1313: "MQ_SENDRECV", 1314: "MQ_NOTIFY",
-    1315: "MQ_GETSETATTR", 1316: "KERNEL_OTHER", 1317: "FD_PAIR", 1318: "OBJ_PID", 1319: "TTY",
-    1320: "EOE", 1321: "BPRM_FCAPS", 1322: "CAPSET", 1323: "MMAP", 1324: "NETFILTER_PKT",
-    1325: "NETFILTER_CFG", 1326: "SECCOMP", 1327: "PROCTITLE", 1328: "FEATURE_CHANGE",
-    1330: "KERN_MODULE", 1331: "FANOTIFY", 1332: "TIME_INJOFFSET", 1333: "TIME_ADJNTPVAL",
-    1334: "BPF", 1335: "EVENT_LISTENER", 1336: "URINGOP", 1337: "OPENAT2", 1338: "DM_CTRL",
-    1339: "DM_EVENT", 1400: "AVC", 1401: "SELINUX_ERR", 1402: "AVC_PATH", 1403: "MAC_POLICY_LOAD",
-    1404: "MAC_STATUS", 1405: "MAC_CONFIG_CHANGE", 1406: "MAC_UNLBL_ALLOW",
-    1407: "MAC_CIPSOV4_ADD", 1408: "MAC_CIPSOV4_DEL", 1409: "MAC_MAP_ADD", 1410: "MAC_MAP_DEL",
-    1411: "MAC_IPSEC_ADDSA", 1412: "MAC_IPSEC_DELSA", 1413: "MAC_IPSEC_ADDSPD",
-    1414: "MAC_IPSEC_DELSPD", 1415: "MAC_IPSEC_EVENT", 1416: "MAC_UNLBL_STCADD",
-    1417: "MAC_UNLBL_STCDEL", 1418: "MAC_CALIPSO_ADD", 1419: "MAC_CALIPSO_DEL", 1420: "IPE_ACCESS",
-    1421: "IPE_CONFIG_CHANGE", 1422: "IPE_POLICY_LOAD", 1500: "APPARMOR", 1501: "APPARMOR_AUDIT",
-    1502: "APPARMOR_ALLOWED", 1503: "APPARMOR_DENIED", 1504: "APPARMOR_HINT",
-    1505: "APPARMOR_STATUS", 1506: "APPARMOR_ERROR", 1507: "APPARMOR_KILL",
-    1700: "ANOM_PROMISCUOUS", 1701: "ANOM_ABEND", 1702: "ANOM_LINK", 1703: "ANOM_CREAT",
-    1800: "INTEGRITY_DATA", 1801: "INTEGRITY_METADATA", 1802: "INTEGRITY_STATUS",
-    1803: "INTEGRITY_HASH", 1804: "INTEGRITY_PCR", 1805: "INTEGRITY_RULE",
-    1806: "INTEGRITY_EVM_XATTR", 1807: "INTEGRITY_POLICY_RULE", 2000: "KERNEL",
-    2100: "ANOM_LOGIN_FAILURES", 2101: "ANOM_LOGIN_TIME", 2102: "ANOM_LOGIN_SESSIONS",
-    2103: "ANOM_LOGIN_ACCT", 2104: "ANOM_LOGIN_LOCATION", 2105: "ANOM_MAX_DAC",
-    2106: "ANOM_MAX_MAC", 2107: "ANOM_AMTU_FAIL", 2108: "ANOM_RBAC_FAIL",
-    2109: "ANOM_RBAC_INTEGRITY_FAIL", 2110: "ANOM_CRYPTO_FAIL", 2111: "ANOM_ACCESS_FS",
-    2112: "ANOM_EXEC", 2113: "ANOM_MK_EXEC", 2114: "ANOM_ADD_ACCT", 2115: "ANOM_DEL_ACCT",
-    2116: "ANOM_MOD_ACCT", 2117: "ANOM_ROOT_TRANS", 2118: "ANOM_LOGIN_SERVICE",
-    2119: "ANOM_LOGIN_ROOT", 2120: "ANOM_ORIGIN_FAILURES", 2121: "ANOM_SESSION",
-    2200: "RESP_ANOMALY", 2201: "RESP_ALERT", 2202: "RESP_KILL_PROC", 2203: "RESP_TERM_ACCESS",
-    2204: "RESP_ACCT_REMOTE", 2205: "RESP_ACCT_LOCK_TIMED", 2206: "RESP_ACCT_UNLOCK_TIMED",
-    2207: "RESP_ACCT_LOCK", 2208: "RESP_TERM_LOCK", 2209: "RESP_SEBOOL", 2210: "RESP_EXEC",
-    2211: "RESP_SINGLE", 2212: "RESP_HALT", 2213: "RESP_ORIGIN_BLOCK",
-    2214: "RESP_ORIGIN_BLOCK_TIMED", 2215: "RESP_ORIGIN_UNBLOCK_TIMED", 2300: "USER_ROLE_CHANGE",
-    2301: "ROLE_ASSIGN", 2302: "ROLE_REMOVE", 2303: "LABEL_OVERRIDE", 2304: "LABEL_LEVEL_CHANGE",
-    2305: "USER_LABELED_EXPORT", 2306: "USER_UNLABELED_EXPORT", 2307: "DEV_ALLOC",
-    2308: "DEV_DEALLOC", 2309: "FS_RELABEL", 2310: "USER_MAC_POLICY_LOAD", 2311: "ROLE_MODIFY",
-    2312: "USER_MAC_CONFIG_CHANGE", 2313: "USER_MAC_STATUS", 2400: "CRYPTO_TEST_USER",
-    2401: "CRYPTO_PARAM_CHANGE_USER", 2402: "CRYPTO_LOGIN", 2403: "CRYPTO_LOGOUT",
-    2404: "CRYPTO_KEY_USER", 2405: "CRYPTO_FAILURE_USER", 2406: "CRYPTO_REPLAY_USER",
-    2407: "CRYPTO_SESSION", 2408: "CRYPTO_IKE_SA", 2409: "CRYPTO_IPSEC_SA", 2500: "VIRT_CONTROL",
-    2501: "VIRT_RESOURCE", 2502: "VIRT_MACHINE_ID", 2503: "VIRT_INTEGRITY_CHECK",
-    2504: "VIRT_CREATE", 2505: "VIRT_DESTROY", 2506: "VIRT_MIGRATE_IN", 2507: "VIRT_MIGRATE_OUT",
-}
-MESSAGE_TYPE_NUMBERS = {name: number for number, name in MESSAGE_TYPES.items()}
 
 
 class RuleError(ValueError):
     """A rule auditctl would refuse (or that this module cannot compare); the message says why."""
-
-
-class SyscallTable:
-    """One personality's syscalls from a ``{name: number}`` mapping (``ausyscall --dump``)."""
-
-    def __init__(self, numbers):
-        self._numbers = dict(numbers)
-        self._names = {number: name for name, number in self._numbers.items()}
-
-    def number(self, name):
-        return self._numbers.get(name)
-
-    def name(self, number):
-        return self._names.get(number)
-
-
-class SyscallTables:
-    """Syscall names and numbers of the host's personalities.
-
-    :param machine: the host's machine name (``uname -m``), e.g. ``x86_64``.
-    :param tables: ``{bits: table}`` with 64 and/or 32, where a table is a ``{name: number}``
-        mapping, an object with ``number(name)`` and ``name(number)`` lookups (``None`` when
-        unknown), or a function returning either (or ``None`` when the host has no such
-        personality), called the first time a rule needs it.
-    """
-
-    def __init__(self, machine, tables):
-        self.machine = machine
-        self._sources = dict(tables)
-        self._tables = {}
-        self.default_bits = self.machine_bits(machine)
-        # Rule sets repeat the same -S lists (open,openat,...) over and over.
-        self._syscall_sets = {}
-
-    @staticmethod
-    def machine_bits(machine):
-        return 64 if machine in COMPAT_MACHINES or machine.endswith("64") else 32
-
-    @staticmethod
-    def parse_dump(text):
-        """``{name: number}`` from ``ausyscall [ARCH] --dump`` output."""
-        table = {}
-        for line in text.splitlines():
-            number, _sep, name = line.partition("\t")
-            if number.isdigit() and name:
-                table[name.strip()] = int(number)
-        return table
-
-    def table(self, bits):
-        """The lookups for `bits`, or ``None`` when the host has no such personality."""
-        if bits not in self._tables:
-            source = self._sources.get(bits)
-            table = source() if callable(source) else source
-            if isinstance(table, dict):
-                table = SyscallTable(table) if table else None
-            self._tables[bits] = table
-        return self._tables[bits]
-
-    def number(self, bits, name):
-        table = self.table(bits)
-        if table is None:
-            raise RuleError("no syscall table for %d-bit programs on %s" % (bits, self.machine))
-        if name.isdigit():
-            number = int(name)
-            if number >= SYSCALL_NUMBER_LIMIT:
-                raise RuleError("syscall number %s is out of range (0 to %d): the kernel's syscall mask ends "
-                                "with 16 bits that select syscall classes, and auditctl keeps 32 bits of a "
-                                "larger number" % (name, SYSCALL_NUMBER_LIMIT - 1))
-            return number
-        number = table.number(name)
-        if number is None:
-            raise RuleError("unknown syscall %s for %s" % (name, self.arch_name(bits)))
-        return number
-
-    def name(self, bits, number):
-        table = self.table(bits)
-        name = table.name(number) if table is not None else None
-        return name or str(number)
-
-    def syscall_set(self, bits, words):
-        """The syscalls the ``-S`` `words` of an exit-list rule name, read with the `bits` table.
-
-        Returns ``(numbers, names, numbers_text)``: ``"all"`` (``-S all``, or no ``-S``) or a
-        frozenset of numbers, and the comma-separated names and numbers in number order.
-        """
-        key = (bits, tuple(words))
-        found = self._syscall_sets.get(key)
-        if found is None:
-            names = [name for word in words for name in word.split(",") if name]
-            if not names or "all" in names:
-                found = ("all", "all", "all")
-            else:
-                numbers = frozenset(self.number(bits, name) for name in names)
-                ordered = sorted(numbers)
-                found = (numbers, ",".join(self.name(bits, number) for number in ordered),
-                         ",".join(map(str, ordered)))
-            self._syscall_sets[key] = found
-        return found
-
-    def arch_name(self, bits):
-        if bits == self.default_bits:
-            return self.machine
-        return COMPAT_MACHINES.get(self.machine, "%d-bit" % bits)
 
 
 _HEX = re.compile(r"^0[xX][0-9a-fA-F]+$")
@@ -578,20 +364,6 @@ def backlog_wait_time_reason(value, hz=None):
             "counted in jiffies" % (value, limit, which))
 
 
-def kernel_hz(release=None):
-    """CONFIG_HZ of the running kernel, from /proc/config.gz or /boot/config-RELEASE (which
-    Debian, Ubuntu and RHEL install with the kernel), or ``None`` when neither says."""
-    release = release or os.uname()[2]
-    for path, opener in (("/proc/config.gz", gzip.open), ("/boot/config-" + release, open)):
-        try:
-            with opener(path, "rt") as handle:
-                for line in handle:
-                    if line.startswith("CONFIG_HZ="):
-                        return int(line.split("=", 1)[1])
-        except (IOError, OSError, ValueError):
-            continue
-    return None
-
 
 def parse_rule(text, tables, names_bits=None, listed=False):
     """Parses one rule line; raises `RuleError` with the reason auditctl would refuse it.
@@ -838,123 +610,9 @@ def _finish_syscall_rule(rule, syscall_words, field_words, tables, default_bits,
     rule.identity = ("rule", rule.list, rule.action, arch_bits, matched, frozenset(rule.fields), tuple(rule.keys))
 
 
-def missing_path_reason(option, path, isdir=os.path.isdir):
-    """Why auditctl would refuse a watched path on this host, or ``None``.
-
-    ``-w PATH`` and ``-F path=PATH`` need PATH's parent directory; ``-F dir=DIR`` needs DIR, a
-    directory (auditctl 3.0.9 loads it on a file, and the kernel lists it as ``-w FILE``).
-    """
-    if option == "dir":
-        if isdir(path):
-            return None
-        if os.path.exists(path):
-            return "%s is not a directory (-F dir= watches a directory tree; use -w or -F path= for a file)" % path
-        return "directory %s does not exist (-F dir= needs it)" % path
-    parent = os.path.dirname(path.rstrip("/")) or "/"
-    if not isdir(parent):
-        return "parent directory %s of %s does not exist" % (parent, path)
-    return None
-
-
 def kernel_match_key(rule):
     """What the kernel compares to answer "Rule exists": a rule's fields in their order and
     number (it loads ``-F uid=0 -F gid=0`` and ``-F gid=0 -F uid=0`` as two rules)."""
     if rule.identity[0] == "watch":
         return rule.identity
     return rule.identity + (tuple(rule.fields),)
-
-
-def reportable(text):
-    """`text` with the bytes that are not UTF-8 (decoded with surrogateescape) as ``\\xNN``, so
-    that it can be returned as JSON."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def validate_lines(lines, tables, check_paths=True, hz=kernel_hz):
-    """Parses and checks compiled rule lines (objects with ``text``, ``source`` and ``line``).
-
-    Returns ``(parsed, errors)``: ``[(line, AuditRule), ...]`` for the lines that parse, and one
-    ``{file, line, rule, reason}`` per refused line, every one of them (not only the first).
-    Besides what `parse_rule` refuses, with `check_paths` what depends on this host: watched
-    paths auditctl cannot resolve, and a ``--backlog_wait_time`` over what its kernel takes
-    (`hz` returns the kernel's HZ, or ``None``); and a rule equal to one loaded before it (the
-    kernel answers "Rule exists"), whose error also has ``kept_at``, the ``FILE:LINE`` of the
-    first copy.
-    """
-    parsed = []
-    errors = []
-    seen = {}
-    # Rule sets watch many files in few directories: stat each directory once.
-    directories = {}
-
-    def isdir(path):
-        if path not in directories:
-            directories[path] = os.path.isdir(path)
-        return directories[path]
-
-    for line in lines:
-        try:
-            rule = parse_rule(line.text, tables)
-            if rule is None:
-                continue
-            if check_paths:
-                for option, path in rule.paths:
-                    reason = missing_path_reason(option, path, isdir=isdir)
-                    if reason:
-                        raise RuleError(reason)
-                if "--backlog_wait_time" in rule.controls:
-                    reason = backlog_wait_time_reason(int(rule.controls["--backlog_wait_time"]), hz())
-                    if reason:
-                        raise RuleError(reason)
-        except RuleError as error:
-            errors.append({"file": reportable(line.source), "line": line.line, "rule": reportable(line.text),
-                           "reason": str(error)})
-            continue
-        if rule.kind == "control" and "-D" in rule.controls and not rule.keys:
-            seen.clear()
-        elif rule.kind == "rule":
-            key = kernel_match_key(rule)
-            first = seen.get(key)
-            if first is not None:
-                errors.append({"file": reportable(line.source), "line": line.line, "rule": reportable(line.text),
-                               "reason": "duplicate of %s:%d (the kernel refuses a rule that exists)" % first,
-                               "kept_at": "%s:%d" % first})
-                continue
-            seen[key] = (reportable(line.source), line.line)
-        parsed.append((line, rule))
-    return parsed, errors
-
-
-def format_errors(errors, limit=5):
-    """``FILE:LINE: RULE: REASON`` for the first errors, and how many more there are."""
-    text = "; ".join("%(file)s:%(line)d: %(rule)s: %(reason)s" % error for error in errors[:limit])
-    if len(errors) > limit:
-        text += "; and %d more" % (len(errors) - limit)
-    return text
-
-
-SKIP_MARK = "# skipped by fleetaudit.auditd: %s does not exist: %s"
-
-
-def skip_missing_paths(name, text, tables, exists=os.path.exists):
-    """Comments out each rule whose watched path does not exist on this host.
-
-    Returns ``(text, skipped)`` with one ``{file, line, rule, path, reason}`` per rule commented
-    out. Lines that do not parse are left alone for validation to report.
-    """
-    lines = text.split("\n")
-    skipped = []
-    for index, line in enumerate(lines):
-        try:
-            rule = parse_rule(line, tables)
-        except RuleError:
-            continue
-        if rule is None or rule.kind != "rule":
-            continue
-        for _option, path in rule.paths:
-            if not exists(path):
-                skipped.append({"file": name, "line": index + 1, "rule": line, "path": path,
-                                "reason": "%s does not exist" % path})
-                lines[index] = SKIP_MARK % (path, line)
-                break
-    return "\n".join(lines), skipped
