@@ -20,6 +20,7 @@ import time
 import zlib
 from collections import OrderedDict
 
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.host_io import atomic_write
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (
     AuditParseError,
     event_json,
@@ -148,11 +149,7 @@ def save_cursor(path, cursor):
     directory = os.path.dirname(path)
     if directory and not os.path.isdir(directory):
         os.makedirs(directory, 0o700)
-    temp = "%s.%d.tmp" % (path, os.getpid())
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(cursor, handle, sort_keys=True)
-    os.rename(temp, path)
+    atomic_write(path, json.dumps(cursor, sort_keys=True).encode("utf-8"))
     return True
 
 

@@ -21,6 +21,8 @@ import shutil
 import tempfile
 import xml.etree.ElementTree as ET
 
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.host_io import starts_at_boot
+
 # Check results.
 PASS = "pass"
 WARN = "warn"  # passes, with something a person should see (rules skipped that the policy does not allow)
@@ -92,17 +94,6 @@ def _check_installed(info):
     return _verdict(PASS, "auditd %s" % (info.get("version") or "installed"), evidence)
 
 
-# `systemctl is-enabled` answers that mean auditd starts at boot.
-_BOOT_ENABLED = frozenset(("enabled", "enabled-runtime", "static", "generated", "indirect", "alias"))
-
-
-def _starts_at_boot(value):
-    """True, False, or None where the host has no service manager that knows (no systemd)."""
-    if value is None or isinstance(value, bool):
-        return value
-    return str(value) in _BOOT_ENABLED
-
-
 def _check_service(info):
     service = info.get("service") or {}
     evidence = {key: service.get(key) for key in ("running", "pid", "manager", "active", "enabled")
@@ -110,7 +101,7 @@ def _check_service(info):
     problems = []
     if not service.get("running"):
         problems.append("not running")
-    if _starts_at_boot(service.get("enabled")) is False:
+    if starts_at_boot(service.get("enabled")) is False:
         problems.append("not enabled at boot")
     if problems:
         return _verdict(FAIL, "auditd is " + " and ".join(problems), evidence)
@@ -437,7 +428,7 @@ def evaluate_host(observed, policy=None):
             observed.get("policy_check") or {}, observed.get("rule_sources"), policy["allowed_skips"])
         # auditd cannot run without kernel audit (it exits at start in a container): not its fault.
         service = info.get("service") or {}
-        if not service.get("running") and _starts_at_boot(service.get("enabled")) is not False:
+        if not service.get("running") and starts_at_boot(service.get("enabled")) is not False:
             checks["service"] = _verdict(UNKNOWN, "auditd cannot run without kernel audit: %s" % reason,
                                          checks["service"]["evidence"])
     else:

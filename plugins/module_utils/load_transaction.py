@@ -20,6 +20,8 @@ import json
 import os
 import time
 
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.host_io import atomic_write
+
 # Under /run: a reboot empties it, and after a reboot the kernel holds what the boot loaded from
 # the compiled file, so there is no interrupted load left to repair.
 STATE_DIR = "/run/fleetaudit-augenrules"
@@ -356,20 +358,9 @@ class IntentStore:
             raise TransactionError("cannot read the intent record %s: %s" % (self.path, error))
 
     def write(self, intent):
-        temporary = self.path + ".new"
         try:
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                write_all(fd, intent.to_json().encode("utf-8"))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.rename(temporary, self.path)
+            atomic_write(self.path, intent.to_json().encode("utf-8"))
         except OSError as error:
-            try:
-                _remove(temporary)
-            except OSError:
-                pass
             raise path_error("write the intent record", self.path, error)
 
     def remove(self):

@@ -124,54 +124,31 @@ conf_changed_since_start:
 
 import os
 import re
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import log_file_from_conf
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import (
-    parse_rule_listing,
-    parse_status,
-    unavailable_reason,
-)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import parse_rule_listing
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditd_conf import parse_auditd_conf
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditd_process import auditd_pids
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.host_io import (
+    boot_enabled,
+    daemon_pid,
+    kernel_status,
+    process_start_time,
+    run_command,
+    systemd_runs,
+)
 
 _VERSION = re.compile(r"version\s+(\S+)")
 
 
-def process_name(pid):
-    try:
-        with open("/proc/%d/comm" % pid) as handle:
-            return handle.read().strip()
-    except (IOError, OSError):
-        return None
-
-
-def process_start_time(pid):
-    """When process `pid` started, in seconds since the epoch, or None."""
-    try:
-        with open("/proc/%d/stat" % pid) as handle:
-            # Field 22 (clock ticks since boot), counted after the command name in parentheses.
-            ticks = int(handle.read().rsplit(")", 1)[1].split()[19])
-        with open("/proc/uptime") as handle:
-            uptime = float(handle.read().split()[0])
-    except (IOError, OSError, IndexError, ValueError):
-        return None
-    # Boot time from the uptime clock, not /proc/stat's btime, which is rounded to the second.
-    return time.time() - uptime + ticks / float(os.sysconf("SC_CLK_TCK"))
-
-
 def service_state(module, kernel_pid):
-    service = {"manager": "systemd" if os.path.isdir("/run/systemd/system") else "none"}
-    pid = kernel_pid if kernel_pid and process_name(kernel_pid) == "auditd" else None
-    if pid is None:
-        pid = next(iter(auditd_pids()), None)
+    service = {"manager": "systemd" if systemd_runs() else "none"}
+    pid = daemon_pid(kernel_pid) or None
     service.update(running=pid is not None, pid=pid, started=process_start_time(pid) if pid else None)
     systemctl = module.get_bin_path("systemctl")
     if service["manager"] == "systemd" and systemctl:
-        service["active"] = module.run_command([systemctl, "is-active", "auditd"])[1].strip()
-        enabled = module.run_command([systemctl, "is-enabled", "auditd"])[1].strip()
-        service["enabled"] = enabled in ("enabled", "static", "enabled-runtime")
+        service["active"] = run_command(module, [systemctl, "is-active", "auditd"])[1].strip()
+        service["enabled"] = boot_enabled(module, systemctl, "auditd")
     return service
 
 
@@ -194,23 +171,20 @@ def main():
 
     auditctl = module.get_bin_path("auditctl", opt_dirs=["/sbin", "/usr/sbin"])
     result["installed"] = auditctl is not None
-    status = {}
-    if auditctl is None:
-        result["kernel_unavailable_reason"] = "auditctl not found"
-    else:
-        rc, out, err = module.run_command([auditctl, "-v"])
+    if auditctl:
+        _rc, out, err = run_command(module, [auditctl, "-v"])
         match = _VERSION.search(out + err)
         result["version"] = match.group(1) if match else None
-        rc, out, err = module.run_command([auditctl, "-s"], environ_update={"LC_ALL": "C"})
-        status = parse_status(out) if rc == 0 else {}
-        if "enabled" in status:
-            listing = module.run_command([auditctl, "-l"], check_rc=True)[1]
-            result.update(kernel_available=True, status=status, enabled=status["enabled"],
-                          immutable=status["enabled"] == 2,
-                          loginuid_immutable=status.get("loginuid_immutable") == 1,
-                          loaded_rules=len(parse_rule_listing(listing)))
-        else:
-            result["kernel_unavailable_reason"] = unavailable_reason(rc, out, err, os.geteuid() == 0)
+    status, reason = kernel_status(module, auditctl)
+    if status:
+        listing = run_command(module, [auditctl, "-l"], check_rc=True)[1]
+        result.update(kernel_available=True, status=status, enabled=status["enabled"],
+                      immutable=status["enabled"] == 2,
+                      loginuid_immutable=status.get("loginuid_immutable") == 1,
+                      loaded_rules=len(parse_rule_listing(listing)))
+    else:
+        status = {}
+        result["kernel_unavailable_reason"] = reason
     service = result["service"] = service_state(module, status.get("pid"))
     result["conf_mtime"] = os.path.getmtime(conf_path) if os.path.exists(conf_path) else None
     # /proc's start time counts clock ticks: a file written in the same tick is not newer.

@@ -87,15 +87,9 @@ import signal
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditd_process import auditd_pids
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.host_io import boot_enabled, daemon_pid, run_command, systemd_runs
 
 UNIT = "auditd.service"
-
-
-def daemon_pid():
-    """PID of this host's running auditd, or 0."""
-    pids = auditd_pids()
-    return pids[0] if pids else 0
 
 
 class AuditdService:
@@ -103,11 +97,11 @@ class AuditdService:
         self.module = module
         self.timeout = module.params["timeout"]
         self.systemctl = None
-        if os.path.isdir("/run/systemd/system"):
+        if systemd_runs():
             self.systemctl = module.get_bin_path("systemctl", required=True)
 
     def _run(self, args, what):
-        rc, out, err = self.module.run_command(args)
+        rc, out, err = run_command(self.module, args)
         if rc != 0:
             self.module.fail_json(msg="could not %s auditd: %s exited %d: %s"
                                   % (what, " ".join(args), rc, (err or out).strip()))
@@ -138,8 +132,7 @@ class AuditdService:
         self._wait(lambda current: current != pid, "stop")
 
     def is_enabled(self):
-        rc, out, dummy = self.module.run_command([self.systemctl, "is-enabled", UNIT])
-        return rc == 0 and out.strip() in ("enabled", "static", "alias")
+        return boot_enabled(self.module, self.systemctl, UNIT)
 
     def set_enabled(self, enabled):
         self._run([self.systemctl, "enable" if enabled else "disable", UNIT], "enable" if enabled else "disable")

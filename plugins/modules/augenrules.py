@@ -341,11 +341,8 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rule_check import format_errors, skip_missing_paths, validate_lines
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.syscalls import SyscallTables
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.libaudit import load_library, syscall_table
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import (
-    parse_rule_listing,
-    parse_status,
-    unavailable_reason,
-)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import parse_rule_listing
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.host_io import COMMAND_ENVIRONMENT, read_status
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.load_transaction import (
     FILE_MODE,
     LOCK_NAME,
@@ -384,7 +381,6 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_drift impo
 )
 
 ENCODING = "utf-8"
-COMMAND_ENVIRONMENT = {"LC_ALL": "C"}
 # Tells whether this host's awk reads "\s" as whitespace (gawk) or as the letter s (mawk).
 AWK_PROBE = 'BEGIN { if (match(" ", "^\\\\s$")) print "class"; else print "literal" }'
 # The kernel settings a restore puts back, as `auditctl -s` names them, with their option.
@@ -510,11 +506,7 @@ class AuditHost:
         """``(status dict, None)`` or ``(None, reason)`` when the kernel's audit is out of reach."""
         if not self.auditctl:
             return None, "auditctl not found"
-        rc, out, err = self.run([self.auditctl, "-s"], check=False)
-        status = parse_status(out) if rc == 0 else {}
-        if "enabled" not in status:
-            return None, unavailable_reason(rc, out, err, os.geteuid() == 0)
-        return status, None
+        return read_status(*self.run([self.auditctl, "-s"], check=False))
 
     def rule_lines(self):
         return parse_rule_listing(self.run([self.auditctl, "-l"])[1])
