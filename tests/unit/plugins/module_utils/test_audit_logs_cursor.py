@@ -11,6 +11,8 @@ import random
 import re
 import shutil
 
+import pytest
+
 from ansible_collections.fleetaudit.auditd.plugins.module_utils import audit_logs
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import (
     EVENT_TIMEOUT,
@@ -264,3 +266,10 @@ def test_incremental_runs_return_each_event_once_and_whole(tmp_path, monkeypatch
         monkeypatch.setattr(audit_logs, "WINDOW", 1000 if seed % 2 else scan[0])
         monkeypatch.setattr(audit_logs, "BISECT_SLACK", 300 if seed % 2 else scan[1])
         play(seed, str(tmp_path / str(seed)))
+
+
+def test_a_cursor_that_cannot_be_written_leaves_no_temporary_file(tmp_path):
+    path = str(tmp_path / "events.cursor.json")
+    with pytest.raises(TypeError):
+        audit_logs.save_cursor(path, {"version": audit_logs.CURSOR_VERSION, "files": object()})
+    assert os.listdir(str(tmp_path)) == []
