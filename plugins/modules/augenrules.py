@@ -265,6 +265,18 @@ drift:
     extra: ["-a always,exit -F arch=b64 -S open -F key=out-of-band"]
     reordered: false
     settings: {backlog_limit: {expected: 8192, actual: 64}}
+drift_after_load:
+  description:
+    - How the kernel still differs from the compiled file after this run loaded it and read it
+      back (same form as RV(drift)); the task warns and does not fail. Usually a rule that the
+      kernel keeps in another form than C(auditctl -l) can show.
+  returned: when the run loaded the kernel and the kernel still differs
+  type: dict
+  sample:
+    missing: []
+    extra: []
+    reordered: true
+    settings: {}
 loaded_rules:
   description: Number of rules in the kernel after the run.
   returned: when RV(kernel_available) is true
@@ -338,11 +350,9 @@ import threading
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.rule_check import format_errors, skip_missing_paths, validate_lines
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.syscalls import SyscallTables
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.libaudit import load_library, syscall_table
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import parse_rule_listing
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.host_io import COMMAND_ENVIRONMENT, read_status
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.libaudit import load_library, syscall_table
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.load_transaction import (
     FILE_MODE,
     LOCK_NAME,
@@ -358,6 +368,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.load_transaction
     is_empty_policy,
     transaction_errors,
 )
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.rule_check import format_errors, skip_missing_paths, validate_lines
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile import (
     RULES_SUFFIX,
     AugenrulesFlavour,
@@ -365,11 +376,6 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile im
     awk_whitespace_matters,
     compile_rules,
     rules_file_names,
-)
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_overlap import (
-    format_shadowed,
-    merge_duplicates,
-    shadowed_rules,
 )
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_drift import (
     expected_state,
@@ -379,6 +385,21 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_drift impo
     rule_drift,
     settings_drift,
 )
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_overlap import (
+    format_shadowed,
+    merge_duplicates,
+    shadowed_rules,
+)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_plan import (
+    changed_names,
+    desired_files,
+    file_changes,
+    immutable_failure,
+    kernel_facts,
+    pending_lines,
+    plan_run,
+)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.syscalls import SyscallTables
 
 ENCODING = "utf-8"
 # Tells whether this host's awk reads "\s" as whitespace (gawk) or as the letter s (mawk).
@@ -579,13 +600,10 @@ class AuditHost:
 
 
 class RulesDirectory:
-    """The rule files as they are and as they should be."""
+    """The files of the rules directory as they are: ``current`` is ``{name: bytes}``."""
 
-    def __init__(self, module, path):
-        self.module = module
+    def __init__(self, path):
         self.path = path
-        # Names this run provides content for: their mode is enforced too.
-        self.managed = ()
         self.current = {}
         if os.path.isdir(path):
             for name in os.listdir(path):
@@ -593,23 +611,14 @@ class RulesDirectory:
                 if os.path.isfile(full):
                     with open(full, "rb") as handle:
                         self.current[name] = handle.read()
-        self.desired = dict(self.current)
 
-    def changes(self):
-        """Names whose content or mode would change, and names that would go."""
-        names = []
-        for name in sorted(set(self.current) | set(self.desired)):
-            if name not in self.desired:
-                names.append(name)
-            elif self.current.get(name) != self.desired[name]:
-                names.append(name)
-            elif name in self.managed and (os.stat(os.path.join(self.path, name)).st_mode & 0o7777) != FILE_MODE:
-                names.append(name)
-        return names
+    def mode(self, name):
+        return os.stat(os.path.join(self.path, name)).st_mode & 0o7777
 
-    def texts(self):
-        """``[(name, text), ...]`` of the desired files augenrules reads, in its order."""
-        return [(name, _decode(self.desired[name])) for name in rules_file_names(self.desired)]
+
+def rule_texts(files):
+    """``[(name, text), ...]`` of the files (``{name: bytes}``) augenrules reads, in its order."""
+    return [(name, _decode(files[name])) for name in rules_file_names(files)]
 
 
 def read_file(path):
@@ -669,15 +678,6 @@ def kernel_report(host, status, parsed):
         drift = rule_drift(expected_rules, parse_kernel_rules(listing, host.tables))
     drift["settings"] = settings_drift(expected_settings, status)
     return drift, listing
-
-
-def pending_lines(drift):
-    lines = ["+ " + line for line in drift["missing"]] + ["- " + line for line in drift["extra"]]
-    if drift["reordered"]:
-        lines.append("reorder the loaded rules")
-    for name, values in drift["settings"].items():
-        lines.append("%s %s (now %s)" % (name, values["expected"], values["actual"]))
-    return lines
 
 
 def load_failure_position(message, origins):
@@ -821,21 +821,17 @@ def main():
         recover_interrupted(module, host, store, read_only, result)
     host.read_ahead()
 
-    directory = RulesDirectory(module, params["rules_dir"])
+    # Read: the rule files as they are and as they should be, compiled and validated.
+    directory = RulesDirectory(params["rules_dir"])
     contents = desired_contents(module)
     skipped = []
-    for name in sorted(contents):
-        if params["missing_paths"] == "skip":
+    if params["missing_paths"] == "skip":
+        for name in sorted(contents):
             contents[name], skipped_here = skip_missing_paths(name, contents[name], host.tables)
             skipped.extend(skipped_here)
-        directory.desired[name] = _encode(contents[name])
-    directory.managed = tuple(contents)
-    if params["purge"]:
-        for name in list(directory.desired):
-            if name.endswith(RULES_SUFFIX) and name not in contents:
-                del directory.desired[name]
-
-    texts = directory.texts()
+    desired = desired_files(directory.current, dict((name, _encode(text)) for name, text in contents.items()),
+                            params["purge"])
+    texts = rule_texts(desired)
     flavour = host.flavour(texts)
     compiled, origins = compile_rules(texts, params["rules_dir"], flavour)
     parsed, errors = validate_lines([line for line in origins if line is not None], host.tables,
@@ -844,75 +840,72 @@ def main():
     if params["duplicates"] == "merge":
         merged_texts, merged, errors = merge_duplicates(contents, errors)
         if merged_texts:
-            directory.desired.update((name, _encode(text)) for name, text in merged_texts.items())
+            desired.update((name, _encode(text)) for name, text in merged_texts.items())
             # The copies merged are not in `parsed`: validation left them out.
-            texts = directory.texts()
+            texts = rule_texts(desired)
             compiled, origins = compile_rules(texts, params["rules_dir"], flavour)
-    sources = [line for line in origins if line is not None]
-    # Refused with or without validation: the load could not be trusted, nor the next boot's.
-    refused = (errors if params["validate"] else []) + transaction_errors(parsed)
-    # Report in file order, not in the compiled order (which moves -D, -b, -f and -e).
-    file_order = {name: index for index, (name, _text) in enumerate(texts)}
-    refused.sort(key=lambda error: (file_order.get(error["file"], -1), error["line"]))
     shadowed = shadowed_rules(parsed)
     result.update(skipped_rules=skipped, merged_rules=merged, shadowed_rules=shadowed)
-    if refused:
-        hint = ""
-        if params["duplicates"] == "fail" and any("kept_at" in error for error in refused):
-            hint = " (duplicates=merge loads a rule that several files have once)"
-        module.fail_json(msg="%d invalid audit rule(s), nothing changed: %s%s"
-                         % (len(refused), format_errors(refused), hint), errors=refused, **result)
-    if state != "checked" and not params["allow_empty"] and is_empty_policy([line.text for line in sources]):
-        module.fail_json(msg="the rules in %s would hold no rule and no setting%s, and loading them removes every "
-                         "rule from the kernel; set allow_empty: true to mean that. Nothing changed"
-                         % (params["rules_dir"], " (files and host_files are empty and purge is true)"
-                            if params["purge"] and not contents else ""), **result)
+    refuse_invalid(module, params, result, errors, parsed, texts, origins, contents)
     if shadowed:
         module.warn("%d audit rule(s) can never match, an earlier rule matches first: %s"
                     % (len(shadowed), format_shadowed(shadowed)))
 
     previous = read_file(rules_file)
     compiled_bytes = _encode(compiled)
-    files_changed = directory.changes()
-    rules_changed = previous != compiled_bytes
-    result.update(files_changed=files_changed, rules_changed=rules_changed, kernel_changed=False,
-                  immutable=False, reboot_required=False, pending=[])
+    files_changed = changed_names(directory.current, desired, contents, directory.mode, FILE_MODE)
+    result.update(files_changed=files_changed, rules_changed=previous != compiled_bytes)
     if module._diff:
         result["diff"] = dict(before_header=rules_file, after_header=rules_file,
                               before=_decode(previous) if previous is not None else "", after=compiled)
-
     status, reason = host.status()
-    result["kernel_available"] = status is not None
     drift = listing = None
-    if status is None:
-        result["kernel_unavailable_reason"] = reason
-    else:
+    if status is not None:
         drift, listing = kernel_report(host, status, parsed)
-        immutable = status["enabled"] == 2
-        result.update(drift=drift, loaded_rules=len(listing), enabled=status["enabled"], immutable=immutable,
-                      kernel_changed=has_drift(drift))
-        if immutable and result["kernel_changed"]:
-            result.update(reboot_required=True, pending=pending_lines(drift))
+    result.update(kernel_facts(status, reason, drift, len(listing) if listing is not None else None))
 
-    # Lines that do not parse (validate: false) are judged by auditctl: a changed compiled file
-    # holding any is loaded even when the parsed rules show no drift.
-    will_load = (state == "loaded" and drift is not None and not result["immutable"]
-                 and (result["kernel_changed"] or (rules_changed and bool(errors))))
-    result["changed"] = bool(files_changed or rules_changed or will_load or result.get("recovered")
-                             or (state == "checked" and result["kernel_changed"] and not result["immutable"]))
-    if read_only or not (files_changed or rules_changed or will_load):
-        finish(module, params, result)
+    # Plan, then apply.
+    plan = plan_run(state, module.check_mode, files_changed, result["rules_changed"], result, bool(errors),
+                    recovered=bool(result.get("recovered")))
+    result["changed"] = plan.changed
+    if plan.write:
+        changes = file_changes(directory.path, files_changed, directory.current, desired, rules_file,
+                               previous, compiled_bytes, lambda: read_file(rules_file + ".prev"))
+        intent = Intent(changes, compiled_bytes, {"rules": listing, "status": status} if status is not None else None,
+                        plan.load)
+        apply(module, host, store, intent, status, listing, compiled, origins, parsed, result)
+    failure = immutable_failure(result, params["on_immutable"])
+    if failure:
+        module.fail_json(msg=failure, **result)
+    module.exit_json(**result)
 
-    changes = [(os.path.join(directory.path, name), directory.desired.get(name)) for name in files_changed]
-    before = dict((os.path.join(directory.path, name), directory.current.get(name)) for name in files_changed)
-    if rules_changed:
-        if previous is not None:
-            before[rules_file + ".prev"] = read_file(rules_file + ".prev")
-            changes.append((rules_file + ".prev", previous))
-        before[rules_file] = previous
-        changes.append((rules_file, compiled_bytes))
-    intent = Intent([(path, before[path], content) for path, content in changes], compiled_bytes,
-                    {"rules": listing, "status": status} if status is not None else None, will_load)
+
+def refuse_invalid(module, params, result, errors, parsed, texts, origins, contents):
+    """Fails the task, before anything is written, on rules that would not load (or not at the
+    next boot) and on a policy that would empty the kernel without allow_empty."""
+    # Refused with or without validation: the load could not be trusted, nor the next boot's.
+    refused = (errors if params["validate"] else []) + transaction_errors(parsed)
+    # Report in file order, not in the compiled order (which moves -D, -b, -f and -e).
+    file_order = {name: index for index, (name, _text) in enumerate(texts)}
+    refused.sort(key=lambda error: (file_order.get(error["file"], -1), error["line"]))
+    if refused:
+        hint = ""
+        if params["duplicates"] == "fail" and any("kept_at" in error for error in refused):
+            hint = " (duplicates=merge loads a rule that several files have once)"
+        module.fail_json(msg="%d invalid audit rule(s), nothing changed: %s%s"
+                         % (len(refused), format_errors(refused), hint), errors=refused, **result)
+    sources = [line.text for line in origins if line is not None]
+    if params["state"] != "checked" and not params["allow_empty"] and is_empty_policy(sources):
+        module.fail_json(msg="the rules in %s would hold no rule and no setting%s, and loading them removes every "
+                         "rule from the kernel; set allow_empty: true to mean that. Nothing changed"
+                         % (params["rules_dir"], " (files and host_files are empty and purge is true)"
+                            if params["purge"] and not contents else ""), **result)
+
+
+def apply(module, host, store, intent, status, listing, compiled, origins, parsed, result):
+    """Writes the files of `intent` all or none (its record first) and, when it says so, loads
+    the kernel and reads it back; fails the task with everything put back when either fails."""
+    changes = [(path, after) for path, _before, after in intent.files]
     transaction = FileTransaction(changes)
     try:
         store.write(intent)
@@ -924,13 +917,12 @@ def main():
     for path, content in changes:
         if content is not None:
             module.set_default_selinux_context(path, False)
-    if will_load:
+    if intent.load:
         load_and_verify(module, host, store, intent, transaction, status, listing, compiled, origins, parsed, result)
     problems = transaction.finish()
     if problems:
         module.warn("; ".join(problems))
     forget(module, store)
-    finish(module, params, result)
 
 
 def load_and_verify(module, host, store, intent, transaction, status, listing, compiled, origins, parsed, result):
@@ -980,12 +972,6 @@ def forget(module, store):
         store.remove()
     except TransactionError as error:
         module.warn(str(error))
-
-
-def finish(module, params, result):
-    if result["reboot_required"] and params["on_immutable"] == "fail":
-        module.fail_json(msg="the kernel is immutable (enabled 2): the rules take effect only after a reboot", **result)
-    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
-"""The augenrules module's own logic: where auditctl's refusal points, and how pending work reads."""
+"""The augenrules module's own logic: where auditctl's refusal points, and a compiled file parsed."""
 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile import AugenrulesFlavour, compile_rules
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.syscalls import SyscallTables
-from ansible_collections.fleetaudit.auditd.plugins.modules.augenrules import load_failure_position, parse_compiled, pending_lines
+from ansible_collections.fleetaudit.auditd.plugins.modules.augenrules import load_failure_position, parse_compiled
 
 
 def test_load_failure_points_at_the_source_file_and_line():
@@ -17,13 +17,6 @@ def test_load_failure_points_at_the_source_file_and_line():
     assert load_failure_position(message, origins) == "50-x.rules:3: -w /no-such-dir/x -p wa"
     assert load_failure_position("There was an error in line 1 of /tmp/x", origins) is None
     assert load_failure_position("Operation not permitted", origins) is None
-
-
-def test_pending_lines():
-    drift = {"missing": ["-w /etc/passwd -p wa -k identity"], "extra": ["-w /etc/hosts -p wa"],
-             "reordered": False, "settings": {"backlog_limit": {"expected": 8192, "actual": 64}}}
-    assert pending_lines(drift) == ["+ -w /etc/passwd -p wa -k identity", "- -w /etc/hosts -p wa",
-                                    "backlog_limit 8192 (now 64)"]
 
 
 def test_a_compiled_files_text_parses_with_its_own_line_numbers():
