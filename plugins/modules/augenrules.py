@@ -456,11 +456,11 @@ class AuditHost:
     module still holds the lock, so that the next run cannot read the kernel half-loaded.
     """
 
-    def __init__(self, module, keep_fds=()):
+    def __init__(self, module, keep_fds=(), library_loader=load_library):
         self.module = module
         self.keep_fds = tuple(keep_fds)
         self.auditctl = module.get_bin_path("auditctl", opt_dirs=["/sbin", "/usr/sbin"])
-        self.library = load_library()
+        self.library = library_loader()
         # ausyscall is needed only where libaudit cannot be loaded.
         self.ausyscall = None
         if self.library is None:

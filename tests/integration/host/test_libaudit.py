@@ -39,15 +39,14 @@ def audit_host():
     basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": {}}).encode()
     basic._ANSIBLE_PROFILE = "legacy"
     module = basic.AnsibleModule(argument_spec={})
-    yield lambda: augenrules.AuditHost(module)
+    yield lambda **options: augenrules.AuditHost(module, **options)
     basic._ANSIBLE_ARGS = None
 
 
-def test_module_reads_ausyscall_where_libaudit_cannot_load(audit_host, monkeypatch):
+def test_module_reads_ausyscall_where_libaudit_cannot_load(audit_host):
     assert os.uname()[4] == "x86_64", "this test names x86_64 and i386 syscalls"
     with_library = audit_host()
-    monkeypatch.setattr(augenrules, "load_library", lambda: None)
-    without_library = audit_host()
+    without_library = audit_host(library_loader=lambda: None)
     assert with_library.library is not None and without_library.library is None
     for bits, args in PERSONALITIES:
         for name, number in ausyscall_dump(args).items():
