@@ -60,7 +60,10 @@ service:
   description:
     - C(running) (the daemon's process exists), C(pid), C(started) (when the daemon started, in
       seconds since the epoch, from C(/proc)), C(manager) (C(systemd) when systemd runs the host,
-      otherwise C(none)), and with systemd C(active) and C(enabled) as systemctl reports.
+      otherwise C(none)), and with systemd C(active) as systemctl reports and C(enabled), true when
+      C(systemctl is-enabled) answers C(enabled), C(enabled-runtime), C(static), C(generated),
+      C(indirect) or C(alias) (the same answer M(fleetaudit.auditd.auditd_service) and the
+      compliance report give).
   returned: always
   type: dict
   sample: {running: true, pid: 4780, started: 1796425662.18, manager: none}

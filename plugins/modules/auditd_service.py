@@ -77,7 +77,10 @@ service_manager:
   type: str
   sample: systemd
 enabled:
-  description: Whether the daemon starts at boot (systemd hosts), otherwise null.
+  description:
+    - Whether the daemon starts at boot (systemd hosts), otherwise null. True when
+      C(systemctl is-enabled) answers C(enabled), C(enabled-runtime), C(static), C(generated),
+      C(indirect) or C(alias), as M(fleetaudit.auditd.auditd_info) reports it.
   returned: always
   type: bool
 """
