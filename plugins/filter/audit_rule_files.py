@@ -9,15 +9,15 @@ short_description: Compose the rule files of the auditd role
 version_added: 1.1.0
 author: fleetaudit maintainers (@fleetaudit)
 description:
-  - Builds the C({file name: content}) that the P(fleetaudit.auditd.auditd#role) role hands to
-    M(fleetaudit.auditd.augenrules) in one call - one file per rule bundle, one for the structured
+  - "Builds the C({file name: content}) that the P(fleetaudit.auditd.auditd#role) role hands to
+    M(fleetaudit.auditd.augenrules) in one call: one file per rule bundle, one for the structured
     C(auditd_rules) (see P(fleetaudit.auditd.audit_rule_lines#filter)) and the file that enables
-    auditing last (C(-e 1), or C(-e 2) for immutable mode).
+    auditing last (C(-e 1), or C(-e 2) for immutable mode)."
   - Every content ends with a newline, as a file does.
 options:
   _input:
     description:
-      - The rendered bundles, C({bundle name: text}), in the order the files are to be listed.
+      - "The rendered bundles, C({bundle name: text}), in the order the files are to be listed."
       - The C(base) bundle goes to O(base_file), any other to O(bundle_file_pattern).
     type: dict
     required: true
@@ -66,7 +66,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C({file name: content}), bundles first, then the local rules, then the finalize file.
+  description: "C({file name: content}), bundles first, then the local rules, then the finalize file."
   type: dict
 """
 
