@@ -26,7 +26,6 @@ def kernel_hz(release=None):
     return None
 
 
-
 def missing_path_reason(option, path, isdir=os.path.isdir):
     """Why auditctl would refuse a watched path on this host, or ``None``.
 

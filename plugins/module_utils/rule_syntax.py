@@ -364,7 +364,6 @@ def backlog_wait_time_reason(value, hz=None):
             "counted in jiffies" % (value, limit, which))
 
 
-
 def parse_rule(text, tables, names_bits=None, listed=False):
     """Parses one rule line; raises `RuleError` with the reason auditctl would refuse it.
 
