@@ -321,7 +321,7 @@ def _check_docker(docker, policy_check):
     found = [watch for watch in docker.get("watches") or [] if watch.get("exists")]
     # A file in a directory made after boot cannot be watched from the boot-time rules.
     present = [watch for watch in found if not watch.get("after_boot")]
-    evidence = {"docker_group": docker.get("group_members"), "engine_version": docker.get("engine_version"),
+    evidence = {"docker_group": docker.get("group_members"), "engine_version": version_of(docker.get("engine")),
                 "watched_paths": [watch["path"] for watch in present], "not_loaded": [],
                 "made_after_boot": [watch["path"] for watch in found if watch.get("after_boot")]}
     if not any(watch.get("cis") == "1.1.3" or watch.get("what") == "Docker client" for watch in found):
@@ -537,16 +537,26 @@ def _with_advice(checks):
 
 
 
+_VERSION = re.compile(r"\bversion\s+([^\s,]+)")
+
+
+def version_of(text):
+    """The version in a tool's `--version` line (`Docker version 20.10.24+dfsg1, build 5d6db84`,
+    `ausearch version 3.0.9`), or None."""
+    match = _VERSION.search(text or "")
+    return match.group(1) if match else None
+
+
 def host_facts(observed):
-    """The versions a person asks about first: auditd (the userspace tools), the kernel, the
-    distribution and the Docker engine (null where not installed)."""
+    """The versions a person asks about first: the audit userspace (auditd_info's, else the one
+    `ausearch -v` names, which needs no kernel audit: containers too), the kernel, the distribution
+    and the Docker engine (null where not installed)."""
     observed = observed or {}
     facts = observed.get("facts") or {}
     info = observed.get("info") or {}
-    docker = observed.get("docker") or {}
-    return {"auditd_version": info.get("version") or facts.get("auditd_version"),
-            "kernel": facts.get("kernel"), "distribution": facts.get("distribution"),
-            "docker_version": docker.get("engine_version")}
+    return {"auditd_version": info.get("version") or version_of(facts.get("audit_tools")),
+            "kernel": facts.get("kernel"), "distribution": (facts.get("distribution") or "").strip() or None,
+            "docker_version": version_of((observed.get("docker") or {}).get("engine"))}
 
 
 def rule_coverage(observed, checks):

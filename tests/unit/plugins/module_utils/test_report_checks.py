@@ -417,3 +417,41 @@ def test_docker_file_made_after_boot_is_evidence_not_a_failure():
     assert check["evidence"]["made_after_boot"] == ["/run/containerd/containerd.sock"]
     assert "/run/containerd/containerd.sock" not in check["evidence"]["watched_paths"]
 
+
+
+def test_versions_come_from_each_tool_and_a_container_gets_the_audit_tools_version_from_ausearch():
+    observed = healthy()
+    observed["info"]["version"] = None  # auditctl -v needs kernel audit in audit 3.0
+    observed["facts"] = {"audit_tools": "ausearch version 3.0.9", "kernel": "6.1.0-28-amd64", "distribution": "Debian 12 "}
+    observed["docker"]["engine"] = "Docker version 20.10.24+dfsg1, build 5d6db84"
+    assert fr.host_facts(observed) == {"auditd_version": "3.0.9", "kernel": "6.1.0-28-amd64",
+                                       "distribution": "Debian 12", "docker_version": "20.10.24+dfsg1"}
+    assert fr.host_facts({"unreachable": True}) == dict.fromkeys(("auditd_version", "kernel", "distribution",
+                                                                  "docker_version"))
+    assert verdict(observed)["checks"]["docker"]["evidence"]["engine_version"] == "20.10.24+dfsg1"
+
+
+def test_cis_docker_controls_covered_not_loaded_or_absent():
+    observed = healthy()
+    observed["policy_check"]["drift"]["missing"] = ["-w /usr/sbin/runc -p rwxa -k cis-docker-1.1.18 -k docker"]
+    controls = verdict(observed)["checks"]["docker"]["evidence"]["controls"]
+    assert [(entry["cis"], entry["state"], entry["paths"]) for entry in controls] == [
+        ("1.1.3", "covered", ["/usr/sbin/dockerd"]), ("1.1.13", "absent", ["/etc/sysconfig/docker"]),
+        ("1.1.18", "not-loaded", ["/usr/sbin/runc"])]
+
+
+@pytest.mark.parametrize("change, check_id, action", [
+    (lambda o: o["disk_check"].update(enabled=2, reboot_required=True, pending=["+ -w /x"]), "kernel_audit",
+     "immutable: reboot needed to load the pending rules"),
+    (lambda o: o["disk_check"]["drift"].update(missing=["-w /etc/passwd -p wa -k identity"]), "rules_drift",
+     "rule file drift: run site.yml"),
+    (lambda o: o["info"].update(conf_changed_since_start=True, conf_mtime=2000, service=dict(o["info"]["service"], started=1000)),
+     "auditd_conf", "auditd.conf changed since the daemon started: restart auditd"),
+    (lambda o: o["info"]["service"].update(running=False), "service", "start and enable auditd: run site.yml"),
+])
+def test_each_finding_says_what_to_do(change, check_id, action):
+    observed = healthy()
+    change(observed)
+    host = fr.evaluate_fleet({"h": observed})["hosts"][0]
+    assert host["checks"][check_id]["action"] == action
+    assert all("action" not in verdict for name, verdict in host["checks"].items() if name != check_id)

@@ -36,8 +36,8 @@ def fleet_page(**changes):
     immutable = healthy()
     immutable["disk_check"].update(enabled=2, immutable=True, reboot_required=True, pending=["+ -w /etc/shadow -p wa"])
     web1 = healthy()
-    web1["facts"] = {"kernel": "6.1.0-28-amd64", "distribution": "Debian 12"}
-    web1["docker"]["engine_version"] = "20.10.24+dfsg1"
+    web1["facts"] = {"kernel": "6.1.0-28-amd64", "distribution": "Debian 12", "audit_tools": "ausearch version 3.0.9"}
+    web1["docker"]["engine"] = "Docker version 20.10.24+dfsg1, build 5d6db84"
     observed = {"web1": web1, "web2": drifted, "db1": immutable, "down": {"unreachable": True, "msg": "timed out"},
                 "vm": skipping("/etc/docker")}
     observed.update({"c%d" % index: container() for index in range(1, 5)})
