@@ -2,22 +2,21 @@
 # Copyright (c) fleetaudit maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The fleet report document and its renderings: fleet.json, junit.xml and fleet.html.
+"""The fleet report document (what fleet.json holds) and its machine-readable renderings.
 
 Pure logic, no Ansible import and no I/O: `build_report` assembles the document from the hosts'
-verdicts (report_checks) and what the report store read from earlier runs; `render_json`,
-`render_junit` and `render_html` turn it into text.
+verdicts (report_checks) and what the report store read from earlier runs (gather runs, earlier
+compliance runs, gathered events); `render_json` and `render_junit` turn it into text, report_html
+into fleet.html.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import xml.etree.ElementTree as ET
 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.report_checks import (
-    COMPLIANT, ERROR, FAIL, HOST_ERROR, HOST_STATUSES, NO_KERNEL_AUDIT, NONCOMPLIANT, PASS, UNKNOWN, UNREACHABLE,
-    WARN, CHECK_TITLES, CHECK_IDS, evaluate_fleet, failing_checks, report_check_ids, summary_counts,
+    CHECK_TITLES, ERROR, FAIL, HOST_ERROR, NONCOMPLIANT, UNKNOWN, UNREACHABLE, WARN, evaluate_fleet, report_check_ids,
 )
 
 
