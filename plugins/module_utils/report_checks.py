@@ -535,8 +535,6 @@ def _with_advice(checks):
     return checks
 
 
-
-
 _VERSION = re.compile(r"\bversion\s+([^\s,]+)")
 
 
@@ -632,4 +630,3 @@ def summary_line(report):
     warnings = ["%s (warning: %s)" % (host, ", ".join(check_ids))
                 for host, check_ids in sorted(warning_checks(report).items())]
     return "; ".join([summary_counts(report)] + problems + warnings)
-

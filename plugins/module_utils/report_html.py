@@ -188,9 +188,8 @@ def _coverage_cell(entry):
     if entry["skipped"]:
         text += ", %d skipped" % entry["skipped"]
         status = status if entry["skipped_allowed"] or status == FAIL else WARN
-    return ('<td class="cov c-%s" data-source="%s" title="%s">%s</td>'
-            % (_e(status), _e(entry["source"]), _e("skipped (path not on the host): " + ", ".join(entry["skipped_paths"])
-                                                  if entry["skipped"] else entry["file"]), _e(text)))
+    title = ("skipped (path not on the host): " + ", ".join(entry["skipped_paths"])) if entry["skipped"] else entry["file"]
+    return '<td class="cov c-%s" data-source="%s" title="%s">%s</td>' % (_e(status), _e(entry["source"]), _e(title), _e(text))
 
 
 def _coverage_table(report):

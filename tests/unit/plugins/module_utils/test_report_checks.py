@@ -418,7 +418,6 @@ def test_docker_file_made_after_boot_is_evidence_not_a_failure():
     assert "/run/containerd/containerd.sock" not in check["evidence"]["watched_paths"]
 
 
-
 def test_versions_come_from_each_tool_and_a_container_gets_the_audit_tools_version_from_ausearch():
     observed = healthy()
     observed["info"]["version"] = None  # auditctl -v needs kernel audit in audit 3.0

@@ -46,10 +46,9 @@ def fleet_page(**changes):
                 + [{"host": "down", "status": "unreachable"}]}]
     runs = [gather_run("20261124T080000Z", {"web1": {"identity": 2}}),
             gather_run("20261125T080000Z", {"web1": {"docker": 12, "identity": 3}, "web2": {"docker": 4}})]
+    alice = {"keys": ["docker"], "summary": {"exe": "/usr/bin/docker", "auid": 1000, "auid_name": "alice"}}
     arguments = dict(observed_by_host=observed, generated="2026-11-26T17:00:00+00:00", run_id="20261126T170000Z",
-                     gather_runs=runs, history=history,
-                     profile=rr.event_profile([{"keys": ["docker"], "summary": {"exe": "/usr/bin/docker", "auid": 1000,
-                                                                               "auid_name": "alice"}}]))
+                     gather_runs=runs, history=history, profile=rr.event_profile([alice]))
     arguments.update(changes)
     report = rr.build_report(**arguments)
     page = render_html(report)
