@@ -32,7 +32,7 @@ _SEVERITY = {FAIL: 0, ERROR: 1, WARN: 2, UNKNOWN: 3, PASS: 4}
 _HOST_ORDER = {NONCOMPLIANT: 0, HOST_ERROR: 1, UNREACHABLE: 2, NO_KERNEL_AUDIT: 4, COMPLIANT: 5}
 
 _STYLE = """
-body { font-family: sans-serif; margin: 1em; color: #212121; max-width: 80em; }
+body { font-family: sans-serif; margin: 1em; color: #212121; }
 h1 { font-size: 1.4em; margin-bottom: 0.2em; } h2 { font-size: 1.15em; margin-top: 1.4em; }
 .summary { font-size: 1.1em; padding: 0.6em; border-left: 6px solid %(fail)s; background: #fafafa; }
 .summary.ok { border-left-color: %(pass)s; }
@@ -141,12 +141,14 @@ def _trend(host, history):
                     % (_e(status or "none"), _e(run.get("run_id") or "?"), _e(status or "not in that run"),
                        _e((status or "-")[:1].upper())))
     change = host.get("change")
-    label = {"worse": "newly failing", "better": "fixed", "changed": "changed"}.get(change, "")
+    label = {"worse": "new failure", "better": "fixed", "changed": "changed"}.get(change, "")
     return "".join(dots) + (' <span class="change-%s">%s</span>' % (_e(change), label) if label else "")
 
 
 def _host_table(report, links):
-    head = "".join('<th title="%s">%s</th>' % (_e(check["title"]), _e(check["id"])) for check in report["checks"])
+    # A check id may break after its underscores, so that the table fits a laptop's width.
+    head = "".join('<th title="%s">%s</th>' % (_e(check["title"]), _e(check["id"]).replace("_", "_<wbr>"))
+                   for check in report["checks"])
     history = report.get("history") or []
     rows = []
     for host in sorted(report["hosts"], key=_host_order):
@@ -162,7 +164,7 @@ def _host_table(report, links):
                          % (_e(verdict["status"]), _e(check_id), _e(verdict["message"]), label))
         rows.append('<tr class="host-row" data-host="%s" data-status="%s" data-change="%s">%s</tr>'
                     % (_e(host["host"]), _e(host["status"]), _e(host.get("change") or ""), "".join(cells)))
-    trend_head = "earlier runs (oldest first)" if history else "earlier runs: none"
+    trend_head = "earlier runs" if history else "no earlier run"
     return ('<div class="scroll"><table class="checks" id="hosts"><thead><tr><th class="host">host</th><th>verdict</th>'
             "<th>%s</th>%s</tr></thead><tbody>%s</tbody></table></div>" % (trend_head, head, "\n".join(rows)))
 

@@ -118,7 +118,7 @@ def test_hosts_newly_failing_first_then_the_worst():
     assert [host for host, _change in order[-2:]] == ["vm", "web1"]  # the warning before the clean pass
     trend = rows[0].find("td", cls="trend")
     assert trend.find("span", cls="dot").attrs["title"] == "20261125T170000Z: compliant"
-    assert "newly failing" in trend.text()
+    assert "new failure" in trend.text()
     assert "Newly failing since 20261125T170000Z: db1, web2" in dom.find("p", cls="changes").text()
 
 
