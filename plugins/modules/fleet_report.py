@@ -15,7 +15,7 @@ description:
   - Runs on the controller only (an action plugin). Turns what the P(fleetaudit.auditd.compliance#role)
     role observed on each host into one verdict per check and writes C(fleet.json), C(fleet.html) and
     C(junit.xml) to a new run directory C(compliance-<UTC time>) under O(report_dir), then points the
-    C(latest) link at it.
+    C(latest) link at it (the gather role points C(latest-gather) at its runs; neither touches the other's).
   - "Checks, in report order: V(installed); V(service) (running, and enabled where the service manager
     says; V(unknown) when auditd cannot run for want of kernel audit); V(kernel_audit) (enabled, and
     immutable when O(policy.immutable)); V(rules_drift) (kernel rules and settings equal the compiled
@@ -27,13 +27,25 @@ description:
   - V(required_rules) also lists the policy's rules that were skipped on the host because their paths do not
     exist there (the C(skipped_rules) of the policy check), each with its source (bundle, example set or
     C(auditd_rules)) and whether O(policy.allowed_skips) allows it. Skips it does not allow make the check
-    V(warn) (or V(fail) with O(policy.unallowed_skips=fail)); C(fleet.html) has a table of skipped rules
-    per host and source.
+    V(warn) (or V(fail) with O(policy.unallowed_skips=fail)); C(fleet.html) shows them per host and source
+    in its coverage table.
   - Each check is V(pass), V(warn) (passes, with something to look at; the host stays compliant and the
     summary names it), V(fail), V(unknown) (not decidable because the host has no kernel audit, such as
     a container) or V(error) (the host was unreachable or a read failed).
   - "Each host is V(compliant), V(noncompliant), V(no-kernel-audit) (every check that could run passed, the
     kernel ones are V(unknown)), V(unreachable) or V(error)."
+  - "Every verdict that did not pass carries C(action), what to do in a few words (for example
+    C(immutable: reboot needed to load the pending rules) or C(rule file drift: run site.yml))."
+  - "C(fleet.html), one self-contained page (no script, no external asset, readable at phone width and
+    printable): what needs attention first, one entry per cause with what to do and the hosts it hits;
+    the host-by-check table, hosts newly failing since the previous compliance run first, each cell that
+    did not pass linked to its cause, and the hosts' verdicts in up to 10 earlier runs; versions (auditd,
+    kernel, distribution, Docker engine), rules written, loaded and skipped per rule source, and CIS Docker
+    1.1.x controls per host; events per key and host over every gather run kept under O(report_dir); top
+    executables and users per key."
+  - C(fleet.json) holds the same as data, C(format_version) 2, described by the JSON Schema
+    C(docs/fleet-report.schema.json) in the collection.
+  - "In C(junit.xml) each host is a test suite and each check a test case named C(host: check)."
   - The task never fails because of what it finds; it returns RV(noncompliant) so a play can decide.
 author:
   - fleetaudit maintainers (@fleetaudit)
@@ -50,7 +62,9 @@ options:
         renders it, to name where a skipped rule comes from), C(remote_logging) (the delivery probe,
         with O(policy.remote_logging)), C(docker) (C(in_policy), whether the policy has the C(docker)
         bundle; C(watches), the P(fleetaudit.auditd.docker_watches#filter) of the host's Docker files;
-        C(group_members), the C(docker) group's members or null) and C(policy)
+        C(group_members), the C(docker) group's members or null; C(engine), the C(dockerd --version) line
+        or null), C(rule_counts) (rule file name to its number of rule lines, skipped ones included),
+        C(facts) (C(audit_tools), the C(ausearch -v) line; C(kernel); C(distribution)) and C(policy)
         (this host's own O(policy) settings, which go over the fleet-wide ones).
       - A host whose value is null is reported as V(error) (it failed before its checks ran).
     type: dict
@@ -118,8 +132,10 @@ options:
     default: 0
   gather_file:
     description:
-      - The gather step's C(gather.json) whose per-host counts by key feed the events chart.
-      - Default is the newest C(*/gather.json) under O(report_dir); without one the chart says so.
+      - The one gather run's C(gather.json) whose per-host counts by key feed the events charts.
+      - Default is every C(gather-*/gather.json) under O(report_dir), oldest first, one point per run on
+        the time axis; the top executables and users come from the newest 10 runs' C(.jsonl) files.
+        Without any the page says so. A file that cannot be read is warned about and left out.
     type: path
 attributes:
   action:
@@ -208,7 +224,7 @@ pruned:
   type: list
   elements: str
 gather_file:
-  description: The gather step's file the events chart was drawn from, or null.
+  description: The newest gather run's file the events charts were drawn from, or null.
   returned: always
   type: str
 """

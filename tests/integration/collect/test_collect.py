@@ -146,7 +146,7 @@ def test_gather_from_the_collector_writes_the_clients_events_under_its_node(inve
     play.write_text(GATHER_PLAY % (tmp_path / "reports"))
     rc, tasks, report = playbook(inventory, play)
     assert rc == 0, json.dumps(report)[-3000:]
-    latest = tmp_path / "reports" / "latest"
+    latest = tmp_path / "reports" / "latest-gather"
     events = [json.loads(line) for line in (latest / client.node / "events.jsonl").read_text().splitlines()]
     assert any(record["fields"].get("text") == token for event in events for record in event["records"])
     assert {event["node"] for event in events} == {client.node}

@@ -6,11 +6,15 @@ through `docker exec`.
 """
 
 import json
+import os
 import re
 import subprocess
 import time
 
+import jsonschema
 import pytest
+
+SCHEMA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "docs", "fleet-report.schema.json")
 
 IMAGES = {"fa-compliance-deb12": "fleetaudit/debian12-systemd:latest",
           "fa-compliance-deb13": "fleetaudit/debian13-systemd:latest"}
@@ -68,6 +72,13 @@ def test_containers_are_no_kernel_audit_not_compliant_and_not_failed(fleet):
         assert passed == {"installed", "log_space", "auditd_conf"}
         reason = host["checks"]["rules_drift"]["evidence"]["kernel_unavailable_reason"]
         assert reason and reason in host["checks"]["rules_drift"]["message"]
+        # Versions on every host, containers too (auditctl -v cannot answer there in audit 3.0).
+        assert re.match(r"^[34]\.\d+\.\d+$", host["facts"]["auditd_version"] or ""), host["facts"]
+        assert host["facts"]["kernel"] == os.uname().release and host["facts"]["distribution"].startswith("Debian")
+        coverage = {entry["source"]: entry for entry in host["coverage"]}
+        assert coverage["identity"]["written"] > 0 and coverage["identity"]["all_loaded"] is None, coverage
+    with open(SCHEMA, encoding="utf-8") as handle:
+        jsonschema.Draft202012Validator(json.load(handle)).validate(report)
     junit = (fleet / "audit-reports" / "latest" / "junit.xml").read_text()
     assert junit.count("<skipped ") == 2 * len(KERNEL_CHECKS | {"service"}) and "<failure" not in junit
 

@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from ansible_collections.fleetaudit.auditd.tests.unit.plugins.module_utils.report_fixtures import parse_html
 from conftest import HOST_PYTHON, RULES_DIR, RULES_FILE, auditctl, auditd_pids, kernel_rules, run_module, snapshot_dir
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -110,9 +111,12 @@ def test_compliant_host_is_all_green_and_nothing_changes(tmp_path):
     run_dir = tmp_path / "audit-reports" / os.readlink(str(tmp_path / "audit-reports" / "latest"))
     assert sorted(os.listdir(str(run_dir))) == ["fleet.html", "fleet.json", "junit.xml"]
     junit = ET.parse(str(run_dir / "junit.xml")).getroot()
-    assert [case.get("name") for case in junit.iter("testcase")] == CHECKS
+    assert [case.get("name") for case in junit.iter("testcase")] == ["localhost: " + check for check in CHECKS]
     assert (junit.get("failures"), junit.get("errors")) == ("0", "0")
-    assert '<tr class="host-row" data-host="localhost" data-status="compliant">' in (run_dir / "fleet.html").read_text()
+    page = parse_html((run_dir / "fleet.html").read_text())
+    assert page.find("tr", cls="host-row", data_host="localhost").attrs["data-status"] == "compliant"
+    facts = report["hosts"][0]["facts"]
+    assert facts["auditd_version"] and facts["kernel"] == os.uname().release
 
 
 def test_check_mode_writes_no_report(tmp_path):
@@ -134,8 +138,9 @@ def test_events_chart_comes_from_the_gather_step(tmp_path):
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert report["events"]["localhost"]["fa-compliance"] >= 1
     assert report["events_source"].startswith(str(tmp_path / "audit-reports" / "gather-"))
-    page = (tmp_path / "audit-reports" / "latest" / "fleet.html").read_text()
-    assert '<rect class="bar" data-host="localhost" data-key="fa-compliance"' in page
+    page = parse_html((tmp_path / "audit-reports" / "latest" / "fleet.html").read_text())
+    chart = page.find("svg", cls="events-chart", data_key="fa-compliance")
+    assert [point.attrs["data-host"] for point in chart.find_all("circle", cls="point")] == ["localhost"]
 
 
 def test_rule_added_with_auditctl_fails_drift_with_the_rule_as_evidence(tmp_path):
@@ -323,8 +328,9 @@ def test_skipped_rules_are_reported_per_source_and_warn_unless_the_policy_allows
     [skipped] = [entry for entry in checks["required_rules"]["evidence"]["skipped"] if entry["source"] != "docker"]
     assert (skipped["file"], skipped["source"], skipped["path"], skipped["allowed"]) == (
         "70-fleetaudit-local.rules", "auditd_rules", missing, False)
-    page = (tmp_path / "audit-reports" / "latest" / "fleet.html").read_text()
-    assert '<tr class="skipped" data-host="localhost" data-source="auditd_rules">' in page
+    page = parse_html((tmp_path / "audit-reports" / "latest" / "fleet.html").read_text())
+    cell = page.find("tr", cls="coverage", data_host="localhost").find("td", data_source="auditd_rules")
+    assert cell.text().endswith(", 1 skipped") and missing in cell.attrs["title"]
 
     proc, report = comply(tmp_path, auditd_rules=rules, compliance_allowed_skips=["docker", "/etc/fa-compliance-*"])
     assert proc.returncode == 0, proc.stdout[-4000:]

@@ -40,7 +40,7 @@ def test_playbook_brings_exactly_the_keyed_events_back(watched, tmp_path):
            "-e", '{"gather_reports": ["key"]}')
     log = copy_of_live_log(str(tmp_path / "audit.log"))
     root = tmp_path / "reports"
-    latest = root / "latest"
+    latest = root / "latest-gather"
     assert latest.is_symlink() and os.readlink(str(latest)).startswith("gather-")
     events_file = latest / "localhost" / "events.jsonl"
     lines = events_file.read_text().splitlines()
@@ -71,7 +71,7 @@ def test_reports_keep_only_the_failed_events_when_asked(tmp_path):
     # The recorded log holds one authentication, a successful one (su).
     gather(str(tmp_path), "-e", "fleetaudit_report_dir=reports",
            "-e", json.dumps({"gather_input": FIXTURE_LOG, "gather_reports": ["auth", "failed"], "gather_success": False}))
-    host = tmp_path / "reports" / "latest" / "localhost"
+    host = tmp_path / "reports" / "latest-gather" / "localhost"
     assert json.loads((host / "aureport-auth.json").read_text())["rows"] == []
     assert json.loads((host / "aureport-failed.json").read_text())["title"] == "Failed Summary Report"
 
@@ -79,7 +79,7 @@ def test_reports_keep_only_the_failed_events_when_asked(tmp_path):
 def test_counts_per_key_files_and_a_key_loaded_nowhere_are_shown(watched, tmp_path):
     missing = watched.key + "-typo"
     proc = gather(str(tmp_path), "-e", "audit_keys=%s,%s" % (watched.key, missing), "-e", "fleetaudit_report_dir=reports")
-    run = (tmp_path / "reports" / "latest").resolve()
+    run = (tmp_path / "reports" / "latest-gather").resolve()
     host = json.loads((run / "gather.json").read_text())["hosts"]["localhost"]
     assert host["unloaded_keys"] == [missing] and host["by_key"] == {watched.key: host["count"]}
     assert "[WARNING]: audit key %r is in no rule loaded" % missing in proc.stderr
@@ -87,7 +87,7 @@ def test_counts_per_key_files_and_a_key_loaded_nowhere_are_shown(watched, tmp_pa
     assert '"localhost: %d event(s) (%s %d, %s 0) in %s"' % (
         host["count"], watched.key, host["count"], missing, run / "localhost" / "events.jsonl") in proc.stdout
     assert '"localhost: key %s is in no audit rule loaded on this host (misspelt?)"' % missing in proc.stdout
-    assert '"run: %s (fleet summary gather.json, latest points at it)"' % run in proc.stdout
+    assert '"run: %s (fleet summary gather.json, latest-gather points at it)"' % run in proc.stdout
 
 
 @pytest.mark.parametrize("argument,message", [

@@ -4,9 +4,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """fleet.html in a real browser: Debian's chromium, headless, renders the page the report writer makes.
 
---dump-dom gives the DOM after rendering (one table row per host, the findings of each failing
-host); a screenshot proves the colours reach the screen (red cells where a check failed).
-FLEETAUDIT_SCREENSHOT_DIR keeps the screenshots for a person to look at.
+--dump-dom gives the DOM after rendering (one table row per host, the findings naming each failing
+host, a point per gather run and host in the events charts); screenshots at desktop and phone width
+prove the colours reach the screen (red cells where a check failed) and that the page fits a phone
+(no horizontal scroll of the page itself). FLEETAUDIT_SCREENSHOT_DIR keeps them for a person to look at.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import zlib
 
 import pytest
 
-from ansible_collections.fleetaudit.auditd.plugins.module_utils import fleet_report as fr
+from ansible_collections.fleetaudit.auditd.plugins.module_utils import report_checks as rc
+from ansible_collections.fleetaudit.auditd.plugins.module_utils import report_render as rr
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.report_html import render_html
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -39,11 +42,11 @@ def chromium(tmp_path, *args):
 
 
 class _Dom(html.parser.HTMLParser):
-    """Host rows, their cells' statuses and the text of each finding section."""
+    """Host rows, their cells' statuses, the text of the findings per host they name, chart points."""
 
     def __init__(self):
         super().__init__()
-        self.rows, self.findings, self.svg_bars = {}, {}, 0
+        self.rows, self.findings, self.points = {}, {}, 0
         self._row = self._section = None
 
     def handle_starttag(self, tag, attrs):
@@ -54,11 +57,12 @@ class _Dom(html.parser.HTMLParser):
             self.rows[self._row] = {"status": attrs["data-status"], "cells": {}}
         elif tag == "td" and self._row and "data-check" in attrs:
             self.rows[self._row]["cells"][attrs["data-check"]] = classes[-1][2:]
-        elif tag == "section" and "failure" in classes:
-            self._section = attrs["data-host"]
-            self.findings[self._section] = ""
-        elif tag == "rect" and "bar" in classes:
-            self.svg_bars += 1
+        elif tag == "section" and "cause" in classes:
+            self._section = attrs["data-hosts"].split()
+            for host in self._section:
+                self.findings.setdefault(host, "")
+        elif tag == "circle" and "point" in classes:
+            self.points += 1
 
     def handle_endtag(self, tag):
         if tag == "tr":
@@ -67,8 +71,8 @@ class _Dom(html.parser.HTMLParser):
             self._section = None
 
     def handle_data(self, data):
-        if self._section:
-            self.findings[self._section] += data
+        for host in self._section or ():
+            self.findings[host] += data
 
 
 def png_pixels(path):
@@ -139,14 +143,15 @@ def fleet_of(size):
     observed["container.example.test"] = dict(healthy(), disk_check={
         "kernel_available": False, "kernel_unavailable_reason": "auditctl: Operation not permitted"})
     observed["down.example.test"] = {"unreachable": True, "msg": "ssh: connect to host: Connection timed out"}
-    return fr.build_report(observed, generated="2026-11-26T17:00:00+00:00", run_id="20261126T170000Z", gather=gather)
+    return rr.build_report(observed, generated="2026-11-26T17:00:00+00:00", run_id="20261126T170000Z",
+                           gather_runs=[{"run": "gather-20261126T165900Z", "file": "/r/gather.json", "gather": gather}])
 
 
 @pytest.mark.parametrize("size", [3, 40])
 def test_rendered_page_has_one_row_per_host_and_visible_failures(tmp_path, size):
     report = fleet_of(size)
     page = tmp_path / "fleet.html"
-    page.write_text(fr.render_html(report), encoding="utf-8")
+    page.write_text(render_html(report), encoding="utf-8")
     dom = _Dom()
     dom.feed(chromium(tmp_path, "--dump-dom", page.as_uri()))
 
@@ -155,21 +160,16 @@ def test_rendered_page_has_one_row_per_host_and_visible_failures(tmp_path, size)
         row = dom.rows[host["host"]]
         assert row["status"] == host["status"]
         assert row["cells"] == {check_id: verdict["status"] for check_id, verdict in host["checks"].items()}
-    failing = fr.failing_checks(report)
+    failing = rc.failing_checks(report)
     assert set(dom.findings) == set(failing) | {"container.example.test"}
     assert "-w /etc/out-of-band-1 -p wa -k oob" in dom.findings["host01.example.test"]
     assert "auditd is not running" in dom.findings["host02.example.test"]
     assert "Connection timed out" in dom.findings["down.example.test"]
     assert "Operation not permitted" in dom.findings["container.example.test"]
-    assert dom.svg_bars == sum(1 for counts in report["events"].values() for count in counts.values() if count)
+    # One point per host that counted the key, per key (one gather run).
+    assert dom.points == sum(1 for counts in report["events"].values() for count in counts.values() if count)
 
-    shot = tmp_path / "fleet.png"
-    chromium(tmp_path, "--window-size=1280,900", "--screenshot=%s" % shot, page.as_uri())
-    keep = os.environ.get("FLEETAUDIT_SCREENSHOT_DIR")
-    if keep:
-        os.makedirs(keep, exist_ok=True)
-        shutil.copy(str(shot), os.path.join(keep, "fleet-%d-hosts.png" % size))
-    _width, _height, rows = png_pixels(str(shot))
+    rows = screenshot(tmp_path, page, 1280, 1600, "fleet-%d-hosts" % size)
     colours = {}
     for line in rows:
         for pixel in line:
@@ -180,10 +180,45 @@ def test_rendered_page_has_one_row_per_host_and_visible_failures(tmp_path, size)
     assert colours.get(UNKNOWN_RGB, 0) > 500
 
 
-def test_compliant_fleet_page_shows_no_red(tmp_path):
-    report = fr.build_report({"a.example.test": healthy(), "b.example.test": healthy()})
+def screenshot(tmp_path, page, width, height, name):
+    """The page as chromium paints it at this window size; kept in FLEETAUDIT_SCREENSHOT_DIR if set."""
+    shot = tmp_path / (name + ".png")
+    chromium(tmp_path, "--window-size=%d,%d" % (width, height), "--screenshot=%s" % shot, page.as_uri())
+    keep = os.environ.get("FLEETAUDIT_SCREENSHOT_DIR")
+    if keep:
+        os.makedirs(keep, exist_ok=True)
+        shutil.copy(str(shot), os.path.join(keep, shot.name))
+    return png_pixels(str(shot))[2]
+
+
+def test_phone_width_page_has_its_findings_on_screen_and_no_sideways_scroll(tmp_path):
+    """At 390 px, the width of a phone, the page's text wraps: the failures are on the first screen
+    (red badges), and the page itself does not scroll sideways (only wide tables do, in their box)."""
+    text = render_html(fleet_of(12))
     page = tmp_path / "fleet.html"
-    page.write_text(fr.render_html(report), encoding="utf-8")
+    page.write_text(text, encoding="utf-8")
+    rows = screenshot(tmp_path, page, 390, 844, "fleet-phone")
+    assert sum(line.count(FAIL_RGB) for line in rows) > 200
+    # The page has no script; a copy with one measures the layout. Headless chromium's window is at
+    # least 500 px wide, so the copy lays the page out in a 390 px wide root element instead, and
+    # finds the widest element outside the boxes that scroll on their own (wide tables).
+    probe = tmp_path / "measure.html"
+    probe.write_text(text.replace("</body>", """<style>html { width: 390px; }</style><script>
+let widest = 0;
+for (const element of document.querySelectorAll("body *")) {
+  if (!element.closest(".scroll")) { widest = Math.max(widest, element.getBoundingClientRect().right); }
+}
+document.body.setAttribute("data-widest", Math.ceil(widest));
+</script></body>"""), encoding="utf-8")
+    dom = chromium(tmp_path, "--window-size=390,844", "--dump-dom", probe.as_uri())
+    widest = int(dom.split('data-widest="', 1)[1].split('"', 1)[0])
+    assert 300 < widest <= 390, "an element reaches %d px at a 390 px width" % widest
+
+
+def test_compliant_fleet_page_shows_no_red(tmp_path):
+    report = rr.build_report({"a.example.test": healthy(), "b.example.test": healthy()})
+    page = tmp_path / "fleet.html"
+    page.write_text(render_html(report), encoding="utf-8")
     dom = _Dom()
     dom.feed(chromium(tmp_path, "--dump-dom", page.as_uri()))
     assert sorted(dom.rows) == ["a.example.test", "b.example.test"]

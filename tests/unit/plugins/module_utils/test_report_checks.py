@@ -2,65 +2,17 @@
 # Copyright (c) fleetaudit maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Verdicts per check, the fleet report's three renderings and the run directory layout."""
+"""Verdicts per check and per host, and the fleet's summary line."""
 
 from __future__ import annotations
 
 import copy
-import json
-import os
-import stat
-import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.fleetaudit.auditd.plugins.module_utils import fleet_report as fr
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.docker_paths import resolve_watches
+from ansible_collections.fleetaudit.auditd.plugins.module_utils import report_checks as fr
 
-GIB = 1024 ** 3
-
-
-def df_result(free, total, mount="/var/log/audit"):
-    """`df -P -k` on the log directory as the role's command task registers it."""
-    stdout = ("Filesystem     1024-blocks     Used Available Capacity Mounted on\n"
-              "/dev/vdb2      %11d %8d %9d      50%% %s\n" % (total // 1024, (total - free) // 1024, free // 1024, mount))
-    return {"rc": 0, "stdout": stdout, "stderr": ""}
-
-
-def healthy():
-    """What the compliance role observes on a well-configured Debian 12 host."""
-    return {
-        "info": {
-            "installed": True,
-            "version": "3.0.9",
-            "service": {"running": True, "pid": 812, "manager": "systemd", "active": "active", "enabled": "enabled"},
-            "status": {"enabled": 1, "failure": 1, "pid": 812, "rate_limit": 0, "backlog_limit": 8192,
-                       "lost": 0, "backlog": 3, "backlog_wait_time": 60000},
-            "kernel_available": True,
-            "log_file": {"path": "/var/log/audit/audit.log", "exists": True, "size": 123456},
-            "conf": {"log_file": "/var/log/audit/audit.log", "log_format": "ENRICHED", "space_left": "75",
-                     "space_left_action": "SYSLOG", "max_log_file": "8"},
-        },
-        "disk_check": {"changed": False, "rules_changed": False, "kernel_changed": False, "kernel_available": True,
-                       "enabled": 1, "immutable": False, "reboot_required": False,
-                       "drift": {"missing": [], "extra": []}, "loaded_rules": 12},
-        "policy_check": {"changed": False, "rules_changed": False, "kernel_available": True,
-                         "drift": {"missing": [], "extra": []}, "loaded_rules": 12},
-        "df": df_result(2 * GIB, 4 * GIB),
-        "docker": docker_observed(),
-    }
-
-
-def docker_observed(found=None, in_policy=True, members=("alice",)):
-    """The compliance role's Docker observation; by default Debian's docker.io with one user in the group."""
-    found = {"/usr/sbin/dockerd": "/usr/sbin/dockerd", "/usr/bin/docker": "/usr/bin/docker",
-             "/usr/bin/runc": "/usr/sbin/runc", "/usr/sbin/runc": "/usr/sbin/runc"} if found is None else found
-    table = [{"cis": "1.1.3", "what": "Docker daemon", "perms": "rwxa", "paths": ["/usr/bin/dockerd", "/usr/sbin/dockerd"]},
-             {"what": "Docker client", "perms": "wxa", "paths": ["/usr/bin/docker"]},
-             {"cis": "1.1.13", "what": "RHEL daemon options", "perms": "rwxa", "paths": ["/etc/sysconfig/docker"]},
-             {"cis": "1.1.18", "what": "runc", "perms": "rwxa", "paths": ["/usr/bin/runc", "/usr/sbin/runc"]}]
-    return {"in_policy": in_policy, "watches": resolve_watches(table, found),
-            "group_members": list(members) if members is not None else None}
+from ansible_collections.fleetaudit.auditd.tests.unit.plugins.module_utils.report_fixtures import GIB, df_result, docker_observed, healthy, probe, skipping
 
 
 def verdict(observed, policy=None):
@@ -202,7 +154,7 @@ def test_no_kernel_audit_is_its_own_status_not_compliant_and_not_failed():
     assert result["status"] == fr.NO_KERNEL_AUDIT
     assert {c for c, s in statuses(result).items() if s == fr.UNKNOWN} == fr.KERNEL_CHECKS
     assert "Operation not permitted" in result["checks"]["rules_drift"]["message"]
-    report = fr.build_report({"c1": observed})
+    report = fr.evaluate_fleet({"c1": observed})
     assert fr.failing_checks(report) == {}
     assert report["summary"][fr.NO_KERNEL_AUDIT] == 1 and report["summary"][fr.COMPLIANT] == 0
 
@@ -304,7 +256,7 @@ def test_auditd_conf_written_after_the_daemon_started_fails_with_both_times():
 
 
 def test_unreachable_and_missing_hosts_are_reported_not_hidden():
-    report = fr.build_report({
+    report = fr.evaluate_fleet({
         "web1": healthy(),
         "db1": {"unreachable": True, "msg": "ssh: connect to host db1 port 22: Connection refused"},
         "gone": None,
@@ -327,150 +279,16 @@ def test_summary_line_names_hosts_and_failing_checks():
     drifted, stopped = healthy(), healthy()
     drifted["disk_check"]["drift"]["extra"] = ["-a always,exit -F arch=b64 -S mount -k m"]
     stopped["info"]["service"]["running"] = False
-    report = fr.build_report({"a": healthy(), "b": drifted, "c": stopped})
+    report = fr.evaluate_fleet({"a": healthy(), "b": drifted, "c": stopped})
     assert fr.summary_line(report) == "3 host(s): 1 compliant, 2 noncompliant; b (rules_drift); c (service)"
     assert fr.failing_checks(report) == {"b": ["rules_drift"], "c": ["service"]}
-
-
-def test_all_compliant_fleet_has_nothing_failing():
-    report = fr.build_report({"a": healthy(), "b": healthy()})
-    assert fr.failing_checks(report) == {}
-    assert fr.summary_line(report) == "2 host(s): 2 compliant"
-
-
-def fleet():
-    drifted = healthy()
-    drifted["disk_check"]["drift"]["extra"] = ["-w /tmp/<script>alert(1)</script> -p wa -k oob"]
-    container = healthy()
-    container["disk_check"] = {"kernel_available": False, "kernel_unavailable_reason": "Operation not permitted"}
-    gather = {"hosts": {"web1": {"by_key": {"docker": 12, "identity": 3}}, "web2": {"by_key": {"docker": 4, "zero": 0}}}}
-    return fr.build_report({"web1": healthy(), "web2": drifted, "c1": container,
-                            "db1": {"unreachable": True, "msg": "timed out"}},
-                           {"immutable": False}, generated="2026-11-26T17:00:00+00:00", run_id="20261126T170000Z",
-                           gather=gather, gather_file="/r/gather-20261126T165900Z/gather.json")
-
-
-def test_json_is_one_entry_per_host_and_round_trips():
-    report = fleet()
-    data = json.loads(fr.render_json(report))
-    assert [host["host"] for host in data["hosts"]] == ["c1", "db1", "web1", "web2"]
-    assert data["summary"] == {"hosts": 4, "compliant": 1, "noncompliant": 1, "no-kernel-audit": 1,
-                               "unreachable": 1, "error": 0}
-    assert data["events"] == {"web1": {"docker": 12, "identity": 3}, "web2": {"docker": 4}}
-    assert data["events_source"] == "/r/gather-20261126T165900Z/gather.json"
-    assert data == report
-
-
-def test_junit_has_a_test_case_per_host_and_check_with_counts():
-    root = ET.fromstring(fr.render_junit(fleet()))
-    cases = root.findall("./testsuite/testcase")
-    assert len(cases) == 4 * len(fr.CHECK_IDS)
-    assert {(case.get("classname"), case.get("name")) for case in cases} == {
-        (host, check) for host in ("c1", "db1", "web1", "web2") for check in fr.CHECK_IDS}
-    assert root.get("tests") == str(len(cases))
-    assert root.get("failures") == "1"
-    assert root.get("errors") == str(len(fr.CHECK_IDS))  # every check of the unreachable host
-    assert root.get("skipped") == str(len(fr.KERNEL_CHECKS))
-    failure = root.find("./testsuite[@name='web2']/testcase[@name='rules_drift']/failure")
-    assert "<script>" in json.loads(failure.text)["extra"][0]
-    suite = root.find("./testsuite[@name='web1']")
-    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == (str(len(fr.CHECK_IDS)), "0", "0")
-
-
-def test_html_is_self_contained_escaped_and_has_a_row_per_host():
-    page = fr.render_html(fleet())
-    assert page.count('<tr class="host-row"') == 4
-    assert '<tr class="host-row" data-host="web2" data-status="noncompliant">' in page
-    assert "<script>" not in page and "&lt;script&gt;" in page
-    for external in ("src=", "href=", "url(", "@import", "<link"):
-        assert external not in page
-    assert '<svg xmlns="http://www.w3.org/2000/svg" id="events-chart"' in page
-    assert page.count('<rect class="bar"') == 3  # web1 docker + identity, web2 docker
-    assert '<p class="source">From /r/gather-20261126T165900Z/gather.json</p>' in page
-    assert '<section class="failure b-noncompliant" data-host="web2">' in page
-    assert '<div class="finding" data-check="rules_drift">' in page
-    # Identical findings are merged: one entry for all checks of the unreachable host.
-    assert page.count('<div class="finding" data-check="%s">' % " ".join(fr.CHECK_IDS)) == 1
-    assert page.count('<section class="failure') == 3  # c1, db1, web2; web1 is compliant
-    assert "<p class=\"summary\" id=\"summary\">4 host(s): 1 compliant, 1 noncompliant, 1 no-kernel-audit, 1 unreachable</p>" in page
-
-
-def test_html_without_gather_data_says_so():
-    report = fr.build_report({"a": healthy()})
-    page = fr.render_html(report)
-    assert "No events from the gather step" in page and "<svg" not in page
-    assert "No findings: every host is compliant." in page
-    assert '<p class="summary ok"' in page
-
-
-def test_chart_bars_scale_to_the_busiest_host():
-    svg = fr.events_chart_svg({"a": {"k": 10}, "b": {"k": 5}})
-    widths = [int(part.split('"')[0]) for part in svg.split('width="')[2:]]
-    assert widths == [520, 260]
-
-
-def test_events_ignore_hosts_without_counts():
-    assert fr.events_by_host_and_key(None) == {}
-    assert fr.events_by_host_and_key({"hosts": {"a": {}, "b": {"by_key": {"k": "2"}}}}) == {"a": {}, "b": {"k": 2}}
-
-
-def test_write_run_creates_private_files_and_a_latest_link(tmp_path):
-    report_dir = str(tmp_path / "reports")
-    run_dir, pruned = fr.write_run(report_dir, "20261126T170000Z", {"fleet.json": "{}\n", "junit.xml": "<x/>"})
-    assert run_dir == os.path.join(report_dir, "compliance-20261126T170000Z")
-    assert pruned == []
-    assert os.readlink(os.path.join(report_dir, "latest")) == "compliance-20261126T170000Z"
-    assert stat.S_IMODE(os.stat(report_dir).st_mode) == 0o700
-    assert stat.S_IMODE(os.stat(os.path.join(run_dir, "fleet.json")).st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(run_dir).st_mode) == 0o700
-    assert sorted(os.listdir(report_dir)) == ["compliance-20261126T170000Z", "latest"]
-
-
-def test_write_run_same_second_gets_its_own_directory(tmp_path):
-    first = fr.write_run(str(tmp_path), "20261126T170000Z", {"a": "1"})[0]
-    second = fr.write_run(str(tmp_path), "20261126T170000Z", {"a": "2"})[0]
-    assert second == first + "-2"
-    assert os.readlink(str(tmp_path / "latest")) == os.path.basename(second)
-
-
-def test_keep_prunes_old_compliance_runs_only(tmp_path):
-    (tmp_path / "gather-20200101T000000Z").mkdir()
-    for stamp in ("20261126T170000Z", "20261126T170100Z", "20261126T170200Z"):
-        fr.write_run(str(tmp_path), stamp, {"a": stamp})
-    run_dir, pruned = fr.write_run(str(tmp_path), "20261126T170300Z", {"a": "new"}, keep=2)
-    assert sorted(os.path.basename(path) for path in pruned) == ["compliance-20261126T170000Z",
-                                                                 "compliance-20261126T170100Z"]
-    assert sorted(os.listdir(str(tmp_path))) == ["compliance-20261126T170200Z", "compliance-20261126T170300Z",
-                                                 "gather-20200101T000000Z", "latest"]
-    assert os.path.basename(run_dir) == "compliance-20261126T170300Z"
-
-
-def test_newest_gather_file(tmp_path):
-    assert fr.newest_gather_file(str(tmp_path / "none")) is None
-    for name, mtime in (("gather-old", 1000), ("gather-new", 2000)):
-        (tmp_path / name).mkdir()
-        path = tmp_path / name / "gather.json"
-        path.write_text("{}")
-        os.utime(str(path), (mtime, mtime))
-    assert fr.newest_gather_file(str(tmp_path)) == str(tmp_path / "gather-new" / "gather.json")
 
 
 def test_evaluation_does_not_modify_its_input():
     observed = healthy()
     before = copy.deepcopy(observed)
-    fr.build_report({"a": observed}, {"auditd_conf": {"log_format": "RAW"}})
+    fr.evaluate_fleet({"a": observed}, {"auditd_conf": {"log_format": "RAW"}})
     assert observed == before
-
-
-def skipping(*paths, file_name="30-fleetaudit-docker.rules"):
-    """A healthy host whose policy check skipped rules on `paths`, which do not exist there."""
-    observed = healthy()
-    observed["policy_check"]["skipped_rules"] = [
-        {"file": file_name, "line": number, "path": path, "rule": "-w %s -p wa -k docker" % path,
-         "reason": "%s does not exist" % path} for number, path in enumerate(paths, 2)]
-    observed["rule_sources"] = {"30-fleetaudit-docker.rules": "docker", "30-stig.rules": "30-stig",
-                                "70-fleetaudit-local.rules": "auditd_rules"}
-    return observed
 
 
 def test_skipped_rules_are_a_warning_of_required_rules_not_all_required_rules_loaded():
@@ -515,39 +333,12 @@ def test_missing_rules_still_fail_beside_skips():
     assert check["status"] == fr.FAIL and check["message"].startswith("1 required rule(s) not loaded; 1 rule(s) not loaded")
 
 
-def test_skipped_rules_in_every_rendering_per_host_and_source():
-    stig = skipping("/etc/NetworkManager/", file_name="30-stig.rules")
-    report = fr.build_report({"vm": skipping("/usr/bin/dockerd", "/etc/docker"), "web1": healthy(), "stig": stig},
-                             {"allowed_skips": ["/etc/NetworkManager*"]})
-    assert report["summary"]["compliant"] == 3
-    assert fr.summary_line(report) == "3 host(s): 3 compliant; vm (warning: required_rules)"
-    assert fr.failing_checks(report) == {}
-    root = ET.fromstring(fr.render_junit(report))
-    assert root.get("failures") == "0"
-    out = root.find("./testsuite[@name='vm']/testcase[@name='required_rules']/system-out").text
-    assert out.startswith("warning: 2 rule(s) not loaded") and "/usr/bin/dockerd" in out
-    page = fr.render_html(report)
-    assert ('<tr class="skipped" data-host="vm" data-source="docker"><td class="host">vm</td><td>docker</td>'
-            '<td>30-fleetaudit-docker.rules</td><td>2</td><td class="status s-warn">not allowed</td>'
-            '<td class="host">/usr/bin/dockerd, /etc/docker</td></tr>') in page
-    assert '<tr class="skipped" data-host="stig" data-source="30-stig">' in page and "s-pass\">allowed" in page
-    assert '<td class="status s-warn" data-check="required_rules"' in page
-    assert "No rule of the policy was skipped" in fr.render_html(fr.build_report({"a": healthy()}))
-
-
 def test_a_host_without_kernel_audit_still_lists_its_skipped_rules():
     container = skipping("/usr/bin/dockerd")
     container["disk_check"] = {"kernel_available": False, "kernel_unavailable_reason": "Operation not permitted"}
     result = verdict(container)
     assert result["status"] == fr.NO_KERNEL_AUDIT
     assert [entry["path"] for entry in result["checks"]["required_rules"]["evidence"]["skipped"]] == ["/usr/bin/dockerd"]
-    assert 'data-host="c1" data-source="docker"' in fr.render_html(fr.build_report({"c1": container}))
-
-
-def probe(**changes):
-    """A delivery probe that reached the collector."""
-    return dict({"collector": "collector1", "node": "web1", "token": "fleetaudit-probe-0123abcd", "within": 30,
-                 "written": True, "found": True, "waited": 2}, **changes)
 
 
 def test_remote_logging_is_checked_only_when_the_policy_asks():
@@ -574,14 +365,6 @@ def test_a_probe_that_did_not_arrive_makes_the_host_noncompliant(changes, status
     assert result["checks"]["remote_logging"]["status"] == status
     assert result["checks"]["remote_logging"]["message"] == message
     assert result["status"] == fr.NONCOMPLIANT
-
-
-def test_every_host_of_a_report_has_the_remote_logging_column():
-    report = fr.build_report({"web1": dict(healthy(), remote_logging=probe()), "db1": {"unreachable": True},
-                              "web2": None}, {"remote_logging": True})
-    assert [check["id"] for check in report["checks"]][-1] == "remote_logging"
-    assert all(list(host["checks"])[-1] == "remote_logging" for host in report["hosts"])
-    assert 'remote_logging' in fr.render_html(report) and 'name="remote_logging"' in fr.render_junit(report)
 
 
 def test_docker_host_with_its_files_watched_passes_with_the_docker_group_as_evidence():
@@ -633,3 +416,41 @@ def test_docker_file_made_after_boot_is_evidence_not_a_failure():
     assert check["status"] == fr.PASS
     assert check["evidence"]["made_after_boot"] == ["/run/containerd/containerd.sock"]
     assert "/run/containerd/containerd.sock" not in check["evidence"]["watched_paths"]
+
+
+def test_versions_come_from_each_tool_and_a_container_gets_the_audit_tools_version_from_ausearch():
+    observed = healthy()
+    observed["info"]["version"] = None  # auditctl -v needs kernel audit in audit 3.0
+    observed["facts"] = {"audit_tools": "ausearch version 3.0.9", "kernel": "6.1.0-28-amd64", "distribution": "Debian 12 "}
+    observed["docker"]["engine"] = "Docker version 20.10.24+dfsg1, build 5d6db84"
+    assert fr.host_facts(observed) == {"auditd_version": "3.0.9", "kernel": "6.1.0-28-amd64",
+                                       "distribution": "Debian 12", "docker_version": "20.10.24+dfsg1"}
+    assert fr.host_facts({"unreachable": True}) == dict.fromkeys(("auditd_version", "kernel", "distribution",
+                                                                  "docker_version"))
+    assert verdict(observed)["checks"]["docker"]["evidence"]["engine_version"] == "20.10.24+dfsg1"
+
+
+def test_cis_docker_controls_covered_not_loaded_or_absent():
+    observed = healthy()
+    observed["policy_check"]["drift"]["missing"] = ["-w /usr/sbin/runc -p rwxa -k cis-docker-1.1.18 -k docker"]
+    controls = verdict(observed)["checks"]["docker"]["evidence"]["controls"]
+    assert [(entry["cis"], entry["state"], entry["paths"]) for entry in controls] == [
+        ("1.1.3", "covered", ["/usr/sbin/dockerd"]), ("1.1.13", "absent", ["/etc/sysconfig/docker"]),
+        ("1.1.18", "not-loaded", ["/usr/sbin/runc"])]
+
+
+@pytest.mark.parametrize("change, check_id, action", [
+    (lambda o: o["disk_check"].update(enabled=2, reboot_required=True, pending=["+ -w /x"]), "kernel_audit",
+     "immutable: reboot needed to load the pending rules"),
+    (lambda o: o["disk_check"]["drift"].update(missing=["-w /etc/passwd -p wa -k identity"]), "rules_drift",
+     "rule file drift: run site.yml"),
+    (lambda o: o["info"].update(conf_changed_since_start=True, conf_mtime=2000, service=dict(o["info"]["service"], started=1000)),
+     "auditd_conf", "auditd.conf changed since the daemon started: restart auditd"),
+    (lambda o: o["info"]["service"].update(running=False), "service", "start and enable auditd: run site.yml"),
+])
+def test_each_finding_says_what_to_do(change, check_id, action):
+    observed = healthy()
+    change(observed)
+    host = fr.evaluate_fleet({"h": observed})["hosts"][0]
+    assert host["checks"][check_id]["action"] == action
+    assert all("action" not in verdict for name, verdict in host["checks"].items() if name != check_id)

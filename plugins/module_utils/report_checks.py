@@ -2,24 +2,17 @@
 # Copyright (c) fleetaudit maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Compliance verdicts and the fleet report (fleet.json, fleet.html, junit.xml).
+"""Compliance verdicts: what one host's observations mean, check by check, and the fleet's summary.
 
-Pure logic, no Ansible import: `evaluate_host` turns what the compliance role observed on one
-host (module results, free space) into one verdict per check; `build_report` assembles the fleet;
-`render_json`, `render_html` and `render_junit` write it out.
+Pure logic, no Ansible import and no I/O: `evaluate_host` turns what the compliance role observed on
+one host (module results, free space, Docker's files) into one verdict per check and a host status.
 """
 
 from __future__ import annotations
 
 import datetime
 import fnmatch
-import html
-import json
-import os
 import re
-import shutil
-import tempfile
-import xml.etree.ElementTree as ET
 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.host_io import starts_at_boot
 
@@ -319,21 +312,53 @@ def _check_docker(docker, policy_check):
     found = [watch for watch in docker.get("watches") or [] if watch.get("exists")]
     # A file in a directory made after boot cannot be watched from the boot-time rules.
     present = [watch for watch in found if not watch.get("after_boot")]
-    evidence = {"docker_group": docker.get("group_members"),
+    evidence = {"docker_group": docker.get("group_members"), "engine_version": version_of(docker.get("engine")),
                 "watched_paths": [watch["path"] for watch in present], "not_loaded": [],
                 "made_after_boot": [watch["path"] for watch in found if watch.get("after_boot")]}
     if not any(watch.get("cis") == "1.1.3" or watch.get("what") == "Docker client" for watch in found):
         return _verdict(PASS, "Docker is not installed", evidence)
     if not docker.get("in_policy"):
         evidence["not_loaded"] = [watch["rule"] for watch in present]
+        evidence["controls"] = docker_controls(docker.get("watches"), evidence["not_loaded"])
         return _verdict(FAIL, "Docker is installed but the policy has no docker bundle: %d Docker file(s) not audited"
                         % len(present), evidence)
     unwatched = {rule.split()[1] for rule in _drift_evidence(policy_check)["missing"] if rule.startswith("-w ")}
     evidence["not_loaded"] = [watch["rule"] for watch in present if watch["path"] in unwatched]
+    evidence["controls"] = docker_controls(docker.get("watches"), evidence["not_loaded"])
     if evidence["not_loaded"]:
         return _verdict(FAIL, "%d Docker file(s) not watched in the kernel" % len(evidence["not_loaded"]), evidence)
     return _verdict(PASS, "%d Docker file(s) watched; docker group: %s" % (
         len(present), ", ".join(evidence["docker_group"] or []) or "no members"), evidence)
+
+
+# How a CIS Docker 1.1.x control stands on a host.
+COVERED = "covered"
+NOT_LOADED = "not-loaded"
+ABSENT = "absent"
+AFTER_BOOT = "after-boot"
+
+
+def docker_controls(watches, not_loaded):
+    """`[{cis, what, state, paths}]`, one per CIS Docker 1.1.x control of the docker bundle in table order:
+    `covered` (every file of it on the host is watched in the kernel), `not-loaded` (one is not),
+    `absent` (the host has none of its files) or `after-boot` (its file lies in a directory made after
+    boot, which the boot-time rules cannot watch)."""
+    controls = {}
+    for watch in watches or []:
+        if not watch.get("cis"):
+            continue
+        if not watch.get("exists"):
+            state = ABSENT
+        elif watch.get("after_boot"):
+            state = AFTER_BOOT
+        else:
+            state = NOT_LOADED if watch.get("rule") in not_loaded else COVERED
+        entry = controls.setdefault(watch["cis"], {"cis": watch["cis"], "what": watch.get("what"),
+                                                   "state": state, "paths": []})
+        entry["paths"].append(watch.get("path"))
+        if state == NOT_LOADED or entry["state"] == ABSENT:
+            entry["state"] = state
+    return list(controls.values())
 
 
 def _kernel_unknown(reason):
@@ -372,6 +397,47 @@ def check_remote_logging(probe, kernel_available=True):
                         % (probe.get("token"), probe.get("collector"), probe["node"], probe.get("within")), evidence)
     return _verdict(PASS, "probe found on collector %s under node %s after about %s s (bound %s s)"
                     % (probe.get("collector"), probe["node"], probe.get("waited"), probe.get("within")), evidence)
+
+
+def advice(check_id, verdict):
+    """What a person does about a verdict that did not pass, in a few words, or None."""
+    status, message, evidence = verdict["status"], verdict["message"], verdict["evidence"]
+    if status == PASS:
+        return None
+    if message.startswith("host unreachable"):
+        return "unreachable: check the connection (ssh, docker exec) and run compliance.yml again"
+    if message.startswith(("could not read the host", "no result")):
+        return "the checks could not run: see the error, fix it, run compliance.yml again"
+    if status == UNKNOWN:
+        return "no kernel audit here (a container): audit its host's kernel instead"
+    if message.startswith("not checked"):
+        return "not checked: see the errors of the compliance play for this host"
+    if check_id == "kernel_audit" and evidence.get("pending") is not None:
+        return "immutable: reboot needed to load the pending rules"
+    if check_id == "auditd_conf" and "daemon_started" in evidence and not evidence.get("mismatches"):
+        return "auditd.conf changed since the daemon started: restart auditd"
+    if check_id == "rules_drift" and evidence.get("extra") and not evidence.get("missing"):
+        return "rules loaded out of band: find who added them, then run site.yml"
+    if check_id == "required_rules" and status == WARN:
+        return ("rule paths missing on the host: install what they watch, or allow them "
+                "(compliance_allowed_skips)")
+    if check_id == "docker" and "no docker bundle" in message:
+        return "add docker to auditd_rule_bundles and run site.yml"
+    return _ADVICE.get(check_id)
+
+
+_ADVICE = {
+    "installed": "install auditd: run site.yml",
+    "service": "start and enable auditd: run site.yml",
+    "kernel_audit": "kernel audit not as the policy requires: run site.yml (reboot if immutable)",
+    "rules_drift": "rule file drift: run site.yml",
+    "required_rules": "required rules not loaded: run site.yml",
+    "events_lost": "events lost: raise auditd_buffer_size or backlog_limit, check the daemon keeps up",
+    "log_space": "free space on the log partition, or rotate and ship logs sooner",
+    "auditd_conf": "auditd.conf differs from the policy: run site.yml (it restarts auditd)",
+    "docker": "Docker files not watched: run site.yml",
+    "remote_logging": "events do not reach the collector: check name_format, the audisp-remote plugin and the network",
+}
 
 
 def _all_checks(status, message, check_ids=CHECK_IDS):
@@ -452,34 +518,70 @@ def evaluate_host(observed, policy=None):
     return {"status": status, "checks": {check_id: checks[check_id] for check_id in check_ids}}
 
 
-def events_by_host_and_key(gather):
-    """`{host: {key: count}}` from the gather step's `gather.json` (its `hosts` entries' `by_key`)."""
-    counts = {}
-    for host, entry in sorted(((gather or {}).get("hosts") or {}).items()):
-        by_key = (entry or {}).get("by_key") or {}
-        counts[host] = {str(key): int(count) for key, count in sorted(by_key.items()) if int(count) > 0}
-    return counts
+def _with_advice(checks):
+    for check_id, verdict in checks.items():
+        action = advice(check_id, verdict)
+        if action:
+            verdict["action"] = action
+    return checks
 
 
-def build_report(observed_by_host, policy=None, generated=None, run_id=None, gather=None, gather_file=None):
-    """The whole fleet report as one JSON-ready dict (what fleet.json holds)."""
+_VERSION = re.compile(r"\bversion\s+([^\s,]+)")
+
+
+def version_of(text):
+    """The version in a tool's `--version` line (`Docker version 20.10.24+dfsg1, build 5d6db84`,
+    `ausearch version 3.0.9`), or None."""
+    match = _VERSION.search(text or "")
+    return match.group(1) if match else None
+
+
+def host_facts(observed):
+    """The versions a person asks about first: the audit userspace (auditd_info's, else the one
+    `ausearch -v` names, which needs no kernel audit: containers too), the kernel, the distribution
+    and the Docker engine (null where not installed)."""
+    observed = observed or {}
+    facts = observed.get("facts") or {}
+    info = observed.get("info") or {}
+    return {"auditd_version": info.get("version") or version_of(facts.get("audit_tools")),
+            "kernel": facts.get("kernel"), "distribution": (facts.get("distribution") or "").strip() or None,
+            "docker_version": version_of((observed.get("docker") or {}).get("engine"))}
+
+
+def rule_coverage(observed, checks):
+    """Per rule source (bundle, example set, ``base``, ``auditd_rules``): its file, the rules written
+    for this host, those skipped because their paths do not exist here, and whether all written ones
+    are loaded (null where the kernel cannot say)."""
+    observed = observed or {}
+    written = observed.get("rule_counts") or {}
+    sources = observed.get("rule_sources") or {}
+    skipped = (checks.get("required_rules") or {}).get("evidence", {}).get("skipped") or []
+    required = checks.get("required_rules") or {}
+    loaded = None if required.get("status") in (UNKNOWN, ERROR, None) else not required["evidence"].get("missing")
+    rows = []
+    for file_name in sorted(set(written) | {entry["file"] for entry in skipped}):
+        skipped_here = [entry for entry in skipped if entry["file"] == file_name]
+        count = _as_int(written.get(file_name))
+        rows.append({"source": sources.get(file_name) or file_name, "file": file_name,
+                     "written": None if count is None else count - len(skipped_here),
+                     "skipped": len(skipped_here), "skipped_paths": [entry["path"] for entry in skipped_here],
+                     "skipped_allowed": all(entry["allowed"] for entry in skipped_here), "all_loaded": loaded})
+    return rows
+
+
+def evaluate_fleet(observed_by_host, policy=None):
+    """Every host's verdict, sorted by host name, and how many hosts have each status:
+    `{"hosts": [{host, status, checks}], "summary": {status: count, "hosts": total}}`."""
     hosts = []
     for name in sorted(observed_by_host):
         verdict = evaluate_host(observed_by_host[name], policy)
-        hosts.append({"host": name, "status": verdict["status"], "checks": verdict["checks"]})
+        hosts.append({"host": name, "status": verdict["status"], "checks": _with_advice(verdict["checks"]),
+                      "facts": host_facts(observed_by_host[name]),
+                      "coverage": rule_coverage(observed_by_host[name], verdict["checks"])})
     totals = {status: 0 for status in HOST_STATUSES}
     for host in hosts:
         totals[host["status"]] += 1
-    return {
-        "format_version": 1,
-        "run_id": run_id,
-        "generated": generated,
-        "summary": dict(totals, hosts=len(hosts)),
-        "checks": [{"id": check_id, "title": CHECK_TITLES[check_id]} for check_id in report_check_ids(policy)],
-        "hosts": hosts,
-        "events": events_by_host_and_key(gather),
-        "events_source": gather_file if gather is not None else None,
-    }
+    return {"hosts": hosts, "summary": dict(totals, hosts=len(hosts))}
 
 
 def failing_checks(report):
@@ -519,251 +621,3 @@ def summary_line(report):
     warnings = ["%s (warning: %s)" % (host, ", ".join(check_ids))
                 for host, check_ids in sorted(warning_checks(report).items())]
     return "; ".join([summary_counts(report)] + problems + warnings)
-
-
-def render_json(report):
-    return json.dumps(report, indent=2, sort_keys=True) + "\n"
-
-
-def render_junit(report):
-    """JUnit XML: a test suite per host, a test case per check."""
-    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    root = ET.Element("testsuites", name="fleetaudit compliance")
-    for host in report["hosts"]:
-        suite = ET.SubElement(root, "testsuite", name=host["host"])
-        suite_counts = dict.fromkeys(counts, 0)
-        for check_id, verdict in host["checks"].items():
-            case = ET.SubElement(suite, "testcase", classname=host["host"], name=check_id)
-            suite_counts["tests"] += 1
-            tag = {FAIL: ("failure", "failures"), ERROR: ("error", "errors"),
-                   UNKNOWN: ("skipped", "skipped")}.get(verdict["status"])
-            if verdict["status"] == WARN:
-                # JUnit has no warnings: the case passes and says why in its output.
-                ET.SubElement(case, "system-out").text = "warning: %s\n%s" % (
-                    verdict["message"], json.dumps(verdict["evidence"], indent=2, sort_keys=True))
-            if tag:
-                element = ET.SubElement(case, tag[0], message=verdict["message"])
-                suite_counts[tag[1]] += 1
-                if verdict["evidence"] and tag[0] != "skipped":
-                    element.text = json.dumps(verdict["evidence"], indent=2, sort_keys=True)
-        for key, value in suite_counts.items():
-            suite.set(key, str(value))
-            counts[key] += value
-    for key, value in counts.items():
-        root.set(key, str(value))
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-# Colours: status cells and host verdicts share them; chart bars cycle through PALETTE by key.
-_COLOURS = {PASS: "#2e7d32", COMPLIANT: "#2e7d32", WARN: "#ef6c00", FAIL: "#c62828", NONCOMPLIANT: "#c62828",
-            ERROR: "#6a1b9a", HOST_ERROR: "#6a1b9a", UNREACHABLE: "#6a1b9a",
-            UNKNOWN: "#f9a825", NO_KERNEL_AUDIT: "#f9a825"}
-_PALETTE = ("#1565c0", "#ef6c00", "#00838f", "#ad1457", "#558b2f", "#4527a0", "#6d4c41", "#00695c")
-
-_STYLE = """
-body { font-family: sans-serif; margin: 1.5em; color: #212121; }
-h1 { font-size: 1.4em; margin-bottom: 0.2em; }
-.summary { font-size: 1.1em; padding: 0.6em; border-left: 6px solid %(fail)s; background: #fafafa; }
-.summary.ok { border-left-color: %(pass)s; }
-table.checks { border-collapse: collapse; margin: 1em 0; }
-table.checks { font-size: 0.9em; }
-table.checks th, table.checks td { border: 1px solid #bdbdbd; padding: 0.2em 0.4em; text-align: center; white-space: nowrap; }
-table.checks th.host, table.checks td.host { text-align: left; }
-td.status { color: #fff; font-weight: bold; }
-%(status_rules)s
-.legend span { display: inline-block; margin-right: 1em; }
-.legend i { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.3em; vertical-align: middle; }
-section.failure { border: 1px solid #e0e0e0; margin: 0.6em 0; padding: 0.4em 0.8em; }
-section.failure h4 { margin: 0.6em 0 0.2em; }
-.badge { color: #fff; padding: 0.1em 0.4em; border-radius: 3px; font-size: 0.85em; }
-pre { background: #f5f5f5; padding: 0.5em; overflow-x: auto; }
-"""
-
-
-def _e(value):
-    return html.escape(str(value), quote=True)
-
-
-def _style():
-    rules = "\n".join(".s-%s { background: %s; } .b-%s { border-left: 6px solid %s; }" % (status, colour, status, colour)
-                      for status, colour in sorted(_COLOURS.items()))
-    return _STYLE % {"fail": _COLOURS[FAIL], "pass": _COLOURS[PASS], "status_rules": rules}
-
-
-def _host_table(report):
-    head = "".join('<th title="%s">%s</th>' % (_e(check["title"]), _e(check["id"])) for check in report["checks"])
-    rows = []
-    for host in report["hosts"]:
-        cells = ['<td class="host">%s</td>' % _e(host["host"]),
-                 '<td class="status s-%s">%s</td>' % (_e(host["status"]), _e(host["status"]))]
-        for check_id, verdict in host["checks"].items():
-            cells.append('<td class="status s-%s" data-check="%s" title="%s">%s</td>'
-                         % (_e(verdict["status"]), _e(check_id), _e(verdict["message"]), _e(verdict["status"])))
-        rows.append('<tr class="host-row" data-host="%s" data-status="%s">%s</tr>'
-                    % (_e(host["host"]), _e(host["status"]), "".join(cells)))
-    return ('<table class="checks" id="hosts"><thead><tr><th class="host">host</th><th>verdict</th>%s</tr></thead>'
-            "<tbody>%s</tbody></table>" % (head, "\n".join(rows)))
-
-
-def events_chart_svg(events):
-    """A horizontal stacked bar per host, one segment per key, with a legend: inline SVG."""
-    hosts = sorted(events)
-    keys = sorted({key for counts in events.values() for key in counts})
-    if not keys:
-        return '<p class="no-events">No events from the gather step for this fleet.</p>'
-    colour = {key: _PALETTE[index % len(_PALETTE)] for index, key in enumerate(keys)}
-    biggest = max(sum(events[host].values()) for host in hosts) or 1
-    label_width, bar_width, row, top = 180, 520, 26, 10
-    height = top + row * len(hosts) + 10
-    parts = ['<svg xmlns="http://www.w3.org/2000/svg" id="events-chart" role="img" width="%d" height="%d" '
-             'aria-label="events by key and host">' % (label_width + bar_width + 80, height)]
-    for index, host in enumerate(hosts):
-        y = top + index * row
-        parts.append('<text x="%d" y="%d" text-anchor="end" font-size="13">%s</text>'
-                     % (label_width - 8, y + 15, _e(host)))
-        x = label_width
-        for key in keys:
-            count = events[host].get(key, 0)
-            if not count:
-                continue
-            width = max(1, round(bar_width * count / biggest))
-            parts.append('<rect class="bar" data-host="%s" data-key="%s" x="%d" y="%d" width="%d" height="18" '
-                         'fill="%s"><title>%s / %s: %d</title></rect>'
-                         % (_e(host), _e(key), x, y + 2, width, colour[key], _e(host), _e(key), count))
-            x += width
-        parts.append('<text x="%d" y="%d" font-size="12">%d</text>' % (x + 6, y + 15, sum(events[host].values())))
-    parts.append("</svg>")
-    legend = "".join('<span><i style="background:%s"></i>%s</span>' % (colour[key], _e(key)) for key in keys)
-    return "".join(parts) + '<div class="legend">%s</div>' % legend
-
-
-def _findings(report):
-    """Per host that is not compliant: its non-passing checks, identical findings merged into one."""
-    sections = []
-    for host in report["hosts"]:
-        groups = {}
-        for check_id, verdict in host["checks"].items():
-            if verdict["status"] != PASS:
-                evidence = json.dumps(verdict["evidence"], indent=2, sort_keys=True) if verdict["evidence"] else ""
-                groups.setdefault((verdict["status"], verdict["message"], evidence), []).append(check_id)
-        if not groups:
-            continue
-        entries = []
-        for (status, message, evidence), check_ids in groups.items():
-            entries.append(
-                '<div class="finding" data-check="%s"><h4><span class="badge s-%s">%s</span> %s</h4><p>%s</p>%s</div>'
-                % (_e(" ".join(check_ids)), _e(status), _e(status), _e(", ".join(check_ids)), _e(message),
-                   "<pre>%s</pre>" % _e(evidence) if evidence else ""))
-        sections.append(
-            '<section class="failure b-%s" data-host="%s"><h3>%s <small>(%s)</small></h3>%s</section>'
-            % (_e(host["status"]), _e(host["host"]), _e(host["host"]), _e(host["status"]), "".join(entries)))
-    return "\n".join(sections) or "<p>No findings: every host is compliant.</p>"
-
-
-def _skipped_table(report):
-    """Per host and per source (bundle, example set, auditd_rules): the rules left out because their
-    paths do not exist on the host, and whether the policy allows it."""
-    rows = []
-    for host in report["hosts"]:
-        by_source = {}
-        for entry in host["checks"]["required_rules"]["evidence"].get("skipped") or []:
-            by_source.setdefault((entry["source"], entry["file"]), []).append(entry)
-        for (source, file_name), entries in sorted(by_source.items()):
-            allowed = all(entry["allowed"] for entry in entries)
-            rows.append('<tr class="skipped" data-host="%s" data-source="%s"><td class="host">%s</td><td>%s</td>'
-                        '<td>%s</td><td>%d</td><td class="status s-%s">%s</td><td class="host">%s</td></tr>'
-                        % (_e(host["host"]), _e(source), _e(host["host"]), _e(source), _e(file_name), len(entries),
-                           PASS if allowed else WARN, "allowed" if allowed else "not allowed",
-                           _e(", ".join(entry["path"] for entry in entries))))
-    if not rows:
-        return '<p class="no-skips">No rule of the policy was skipped on any host.</p>'
-    return ('<table class="checks" id="skipped"><thead><tr><th class="host">host</th><th>source</th><th>file</th>'
-            '<th>rules</th><th>policy</th><th class="host">paths that do not exist</th></tr></thead>'
-            "<tbody>%s</tbody></table>" % "\n".join(rows))
-
-
-def render_html(report):
-    """One self-contained page: summary, host-by-check table, events chart, failure evidence."""
-    ok = not failing_checks(report)
-    return "\n".join((
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        "<title>fleetaudit compliance %s</title>" % _e(report.get("run_id") or ""),
-        "<style>%s</style></head><body>" % _style(),
-        "<h1>Audit compliance</h1>",
-        '<p class="generated">Run %s, generated %s</p>'
-        % (_e(report.get("run_id") or "-"), _e(report.get("generated") or "-")),
-        '<p class="summary%s" id="summary">%s</p>' % (" ok" if ok else "", _e(summary_counts(report))),
-        "<h2>Hosts</h2>",
-        _host_table(report),
-        "<h2>Events by key and host</h2>",
-        events_chart_svg(report.get("events") or {}),
-        '<p class="source">%s</p>' % ("From %s" % _e(report["events_source"]) if report.get("events_source") else ""),
-        "<h2>Rules skipped because their paths do not exist</h2>",
-        _skipped_table(report),
-        '<h2>Findings</h2><div id="findings">',
-        _findings(report),
-        "</div></body></html>",
-        "",
-    ))
-
-
-RUN_PREFIX = "compliance-"
-LATEST = "latest"
-
-
-def _write_private(path, text):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-
-
-def write_run(report_dir, run_id, files, keep=0):
-    """Writes `files` ({name: text}) to a new `<report_dir>/compliance-<run_id>` directory.
-
-    The directory is filled under a temporary name and renamed into place, so a reader never sees a
-    half-written run; `latest` is then pointed at it (relative link, replaced atomically). With
-    `keep` > 0 only the newest `keep` compliance runs remain (other runs, such as gather's, stay).
-    Returns (run directory, [pruned directories]).
-    """
-    os.makedirs(report_dir, mode=0o700, exist_ok=True)
-    name, suffix = RUN_PREFIX + run_id, 1
-    while os.path.lexists(os.path.join(report_dir, name)):
-        suffix += 1
-        name = "%s%s-%d" % (RUN_PREFIX, run_id, suffix)
-    staging = tempfile.mkdtemp(prefix=".tmp-", dir=report_dir)
-    try:
-        for file_name, text in files.items():
-            _write_private(os.path.join(staging, file_name), text)
-        run_dir = os.path.join(report_dir, name)
-        os.rename(staging, run_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    link_tmp = os.path.join(report_dir, ".%s.%d" % (LATEST, os.getpid()))
-    if os.path.lexists(link_tmp):
-        os.unlink(link_tmp)
-    os.symlink(name, link_tmp)
-    os.replace(link_tmp, os.path.join(report_dir, LATEST))
-    pruned = []
-    if keep > 0:
-        runs = sorted(entry for entry in os.listdir(report_dir)
-                      if entry.startswith(RUN_PREFIX) and os.path.isdir(os.path.join(report_dir, entry))
-                      and not os.path.islink(os.path.join(report_dir, entry)))
-        for old in runs[:-keep]:
-            if old != name:
-                shutil.rmtree(os.path.join(report_dir, old))
-                pruned.append(os.path.join(report_dir, old))
-    return run_dir, pruned
-
-
-def newest_gather_file(report_dir):
-    """The most recent `gather.json` among the run directories under `report_dir`, or None."""
-    if not os.path.isdir(report_dir):
-        return None
-    candidates = []
-    for entry in os.listdir(report_dir):
-        path = os.path.join(report_dir, entry, "gather.json")
-        if entry != LATEST and os.path.isfile(path):
-            candidates.append((os.path.getmtime(path), path))
-    return max(candidates)[1] if candidates else None
