@@ -31,6 +31,7 @@ import fcntl
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -235,6 +236,10 @@ def main():
     if os.geteuid() != 0:
         sys.exit("the fleet benchmark needs root (Docker engine, image builds)")
     check_inotify(max(sizes), args.raise_inotify)
+    # Stopped from outside (even when started in the background, which ignores SIGINT): remove
+    # the containers all the same.
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, lambda number, frame: sys.exit("stopped by signal %d" % number))
     os.makedirs(os.path.dirname(LOCK), exist_ok=True)
     lock = open(LOCK, "w")  # pylint: disable=consider-using-with  (held until exit; not inherited)
     try:
