@@ -8,9 +8,9 @@ scripts/demo-fleet.sh does), puts a small audit log in each, and in the same run
 - `playbooks/site.yml` with nothing to change (after a first, converging run, untimed);
 - `playbooks/gather.yml` with `gather_incremental: true` and no new events (after a first run);
 - `playbooks/compliance.yml`.
-It prints each run's wall time and the CPU time of Ansible's processes on the controller, their ratios
-to the floor, the tasks that ran a module on one host,
-and how each grows from the first fleet size to the last (3.0 for 10 to 30 hosts is linear).
+It prints each run's wall time and the CPU time of Ansible's processes on the controller, their
+ratios to the floor, the tasks that ran a module on one host, and how each grows from the first
+fleet size to the last (3.0 for 10 to 30 hosts is linear).
 Each timed run is repeated (--repeat, best taken, each round runs every contender in turn so that
 a change in the machine's load hits them alike). Only the containers it started are removed.
 
@@ -112,6 +112,9 @@ def check_inotify(hosts, may_raise):
 
 def start_fleet(image, hosts):
     names = ["%s%02d" % (PREFIX, number) for number in range(1, hosts + 1)]
+    # Left by a copy of this script that was killed outright: only containers with its label.
+    stale = run(["docker", "ps", "--all", "--quiet", "--filter", "label=org.fleetaudit.bench=true"]).split()
+    remove(stale)
     for name in names:
         run(["docker", "run", "--detach", "--name", name, "--hostname", name, "--label", "org.fleetaudit.bench=true",
              "--network", "none", "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined",
@@ -181,6 +184,16 @@ def slowest_tasks(report, top=8):
     return sorted(durations, reverse=True)[:top]
 
 
+def extract_revision(revision, work):
+    """A collection path holding fleetaudit.auditd as it was at `revision`."""
+    path = os.path.join(work, "baseline")
+    target = os.path.join(path, "ansible_collections", "fleetaudit", "auditd")
+    os.makedirs(target)
+    archive = subprocess.run(["git", "-C", REPO, "archive", revision], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", target], input=archive, check=True)
+    return path
+
+
 class Fleet:
     """One fleet size's inventory and runs; `cwd` receives the report directories."""
 
@@ -195,9 +208,11 @@ class Fleet:
                                cwd=self.cwd, env=self.ping_env)
         return elapsed, None
 
-    def playbook(self, name, converging=False):
+    def playbook(self, name, converging=False, collections=None):
+        """`collections`: a collection path holding another version of fleetaudit.auditd."""
+        env = dict(self.env, ANSIBLE_COLLECTIONS_PATH=collections) if collections else self.env
         elapsed, out = timed(["ansible-playbook", "-i", self.inventory, "-f", str(self.forks),
-                              "fleetaudit.auditd.%s" % name], cwd=self.cwd, env=self.env)
+                              "fleetaudit.auditd.%s" % name], cwd=self.cwd, env=env)
         report = json.loads(out)
         changed = sum(stats["changed"] for stats in report["stats"].values())
         if name == "site" and changed and not converging:
@@ -205,11 +220,18 @@ class Fleet:
         return elapsed, report
 
 
-def measure(fleet, repeat):
-    """Best (wall, controller CPU) of each contender over `repeat` rounds, and each one's last report."""
-    contenders = {"ping (floor)": fleet.ping, "site.yml, no change": lambda: fleet.playbook("site"),
-                  "gather.yml, incremental, nothing new": lambda: fleet.playbook("gather"),
-                  "compliance.yml": lambda: fleet.playbook("compliance")}
+PLAYBOOKS = {"site": "site.yml, no change", "gather": "gather.yml, incremental, nothing new",
+             "compliance": "compliance.yml"}
+
+
+def measure(fleet, repeat, versions):
+    """Best (wall, controller CPU) of each contender over `repeat` rounds, and each one's last report.
+    `versions`: {label: collection path or None for this checkout}."""
+    contenders = {"ping (floor)": fleet.ping}
+    for playbook, title in PLAYBOOKS.items():
+        for label, collections in versions.items():
+            contenders["%s%s" % (title, label)] = (
+                lambda playbook=playbook, collections=collections: fleet.playbook(playbook, collections=collections))
     times = {name: [] for name in contenders}
     reports = {}
     for _ in range(repeat):
@@ -230,6 +252,8 @@ def main():
     parser.add_argument("--profile", action="store_true", help="also print the slowest tasks of each playbook")
     parser.add_argument("--raise-inotify", action="store_true",
                         help="raise fs.inotify.max_user_instances when the largest fleet needs it")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also time the playbooks of this git revision, in the same rounds, on the same hosts")
     parser.add_argument("--image", default=os.environ.get("FLEETAUDIT_DEBIAN12_IMAGE", ""))
     args = parser.parse_args()
     sizes = [int(size) for size in args.hosts.split(",")]
@@ -252,6 +276,9 @@ def main():
     work = tempfile.mkdtemp(prefix="fleet-bench-")
     log = os.path.join(work, "audit.log")
     generate_audit_log.generate(log, 2000, KEY, 0.05)
+    versions = {"": None}
+    if args.baseline:
+        versions[" [%s]" % args.baseline] = extract_revision(args.baseline, work)
     results = {}
     names = []
     try:
@@ -266,14 +293,14 @@ def main():
             (converge, dummy), dummy = fleet.playbook("site", converging=True)
             (first_gather, dummy), dummy = fleet.playbook("gather")
             print("first runs: site.yml converging %.1f s, gather.yml %.1f s" % (converge, first_gather))
-            best, reports = measure(fleet, args.repeat)
+            best, reports = measure(fleet, args.repeat, versions)
             results[hosts] = best
             floor, floor_cpu = best["ping (floor)"]
-            print("  %-38s %8s %11s %9s %11s" % ("", "wall", "to floor", "CPU", "to floor"))
+            print("  %-48s %8s %11s %9s %11s" % ("", "wall", "to floor", "CPU", "to floor"))
             for name, (elapsed, cpu) in best.items():
                 tasks = host_tasks(reports[name]) if reports[name] else {}
                 per_host = sorted({len(done) for done in tasks.values()})
-                print("  %-38s %6.1f s %10.1fx %7.1f s %10.1fx%s" % (
+                print("  %-48s %6.1f s %10.1fx %7.1f s %10.1fx%s" % (
                     name, elapsed, elapsed / floor, cpu, cpu / floor_cpu,
                     "  tasks on a host: %s" % "/".join(map(str, per_host)) if tasks else ""))
                 if args.profile and reports[name]:
@@ -290,7 +317,7 @@ def main():
         first, last = sizes[0], sizes[-1]
         print("== growth from %d to %d hosts (%.1f is linear): wall, controller CPU" % (first, last, last / first))
         for name in results[first]:
-            print("  %-38s %5.2fx %5.2fx" % (name, results[last][name][0] / results[first][name][0],
+            print("  %-48s %5.2fx %5.2fx" % (name, results[last][name][0] / results[first][name][0],
                                               results[last][name][1] / results[first][name][1]))
 
 
