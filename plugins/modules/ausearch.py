@@ -175,7 +175,7 @@ options:
     version_added: 1.1.0
   formats:
     description:
-      - The files written to O(dest), beside each other: V(jsonl) C(<name>.jsonl), one event per
+      - The files written to O(dest), beside each other. V(jsonl) C(<name>.jsonl), one event per
         line as in RV(events); V(csv) C(<name>.csv), one row per event for spreadsheet tools.
       - The CSV columns are always, in this order, C(time), C(host), C(node), C(serial), C(keys),
         C(type), C(syscall), C(success), C(exe), C(comm), C(pid), C(ppid), C(auid), C(auid_name),
