@@ -96,6 +96,7 @@ def test_counts_per_key_files_and_a_key_loaded_nowhere_are_shown(watched, tmp_pa
     # Refused on the controller, in the user's own terms, before any host is searched.
     ({"gather_start": "yesterdayish"}, "gather_start: bad time 'yesterdayish': use an ISO 8601 time"),
     ({"gather_end": "2026-13-45"}, "gather_end: bad time '2026-13-45'"),
+    ({"gather_formats": ["jsonl", "xlsx"]}, "gather_formats must be one or more of: jsonl, csv"),
     # Refused by the module on the host: no run directory either.
     ({"gather_message_types": ["NO_SUCH_TYPE"]}, "unknown message type 'NO_SUCH_TYPE'"),
 ])
