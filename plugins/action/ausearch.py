@@ -2,7 +2,9 @@
 # Copyright: (c) fleetaudit maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Runs fleetaudit.auditd.ausearch on the host, expands the compressed events it returns, and
-writes them to <dest>/<inventory_hostname>/<name>.jsonl on the controller (like fetch does).
+writes them to <dest>/<inventory_hostname>/<name>.jsonl on the controller (like fetch does), and
+with formats csv to <name>.csv beside it. Each event gets the key host: the inventory name of the
+host whose log was searched, so that files merged on the controller keep their origin.
 
 An incremental search is at least once: the host's cursor moves only after the controller holds the
 events and has written them. The search runs with commit_cursor=false, the events are expanded and
@@ -20,6 +22,10 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import decode_events
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_csv import events_csv
+
+# The files each format writes, by their file name extension.
+FORMATS = ("jsonl", "csv")
 
 
 def _make_private_dirs(path):
@@ -87,6 +93,31 @@ def _count_by_key(events):
     return counts
 
 
+def _formats(value):
+    """The formats option: a list (or a comma-separated string) of jsonl and csv, at least one."""
+    if value is None:
+        return ["jsonl"]
+    formats = [item.strip() for item in value.split(",")] if isinstance(value, str) else list(value)
+    unknown = [item for item in formats if item not in FORMATS]
+    if unknown or not formats:
+        raise AnsibleActionFail("formats: %s is not a file format; use one or more of %s"
+                                % (", ".join(map(repr, unknown)) or "[]", ", ".join(FORMATS)))
+    return formats
+
+
+def _files_result(paths):
+    """dest_file (the JSON Lines file) and csv_file, for the formats written."""
+    names = {"jsonl": "dest_file", "csv": "csv_file"}
+    return {names[file_format]: path for file_format, path in paths.items()}
+
+
+def _has_content(path):
+    try:
+        return os.path.getsize(path) > 0
+    except OSError:
+        return False
+
+
 class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
@@ -97,6 +128,8 @@ class ActionModule(ActionBase):
         del tmp
         args = self._task.args
         incremental = boolean(args.get("incremental", False), strict=False)
+        # Refused before the host is searched.
+        formats = _formats(args.get("formats"))
         search_args = dict(args, commit_cursor=False) if incremental else args
         result.update(self._execute_module(module_name="fleetaudit.auditd.ausearch",
                                            module_args=search_args, task_vars=task_vars))
@@ -106,43 +139,59 @@ class ActionModule(ActionBase):
             result["events"] = decode_events(result.pop("events_gz"))
         except ValueError as exc:
             raise AnsibleActionFail("the events returned by the host are corrupt: %s" % exc)
+        searched = self._searched_host(task_vars)
+        for event in result["events"]:
+            event["host"] = searched
         if args.get("dest"):
-            self._write_dest(args, result, task_vars, incremental)
+            self._write_dest(args, formats, result, task_vars, incremental)
         if incremental and result.get("cursor") is not None and not self._task.check_mode:
             self._commit_cursor(args, result, task_vars)
         return result
 
-    def _write_dest(self, args, result, task_vars, incremental):
-        """<dest>/<host>/<name>.jsonl, or with dest_by=node one file per node= name (a collector's
-        log holds the events of many hosts): <dest>/<node>/<name>.jsonl."""
+    def _searched_host(self, task_vars):
+        """The inventory name of the host whose log the module read: the collector a task delegates
+        to, or the task's host."""
+        return (self._task.delegate_to or task_vars.get("inventory_hostname")
+                or self._play_context.remote_addr)
+
+    def _write_dest(self, args, formats, result, task_vars, incremental):
+        """<dest>/<host>/<name>.jsonl (and .csv), or with dest_by=node one directory per node= name
+        (a collector's log holds the events of many hosts): <dest>/<node>/<name>.jsonl."""
         dest = os.path.abspath(os.path.expanduser(args["dest"]))
-        file_name = (args.get("name") or "events") + ".jsonl"
         by_node = args.get("dest_by", "host") == "node"
         if by_node:
             groups = events_by_node(result["events"])
         else:
-            host = task_vars.get("inventory_hostname", self._play_context.remote_addr)
-            groups = {host: result["events"]}
+            groups = {task_vars.get("inventory_hostname", self._play_context.remote_addr): result["events"]}
         result["dest_files"] = []
+        written = {}
         for name, events in sorted(groups.items()):
-            path = os.path.join(dest, name, file_name)
-            content = "".join(json.dumps(event, sort_keys=True) + "\n" for event in events)
-            try:
+            written[name] = {}
+            for file_format in formats:
+                path = os.path.join(dest, name, "%s.%s" % (args.get("name") or "events", file_format))
                 # An incremental run returns only new events: they go after those of earlier runs.
-                if write_if_changed(path, content, self._task.check_mode, append=incremental):
+                if self._write_events(path, file_format, events, incremental):
                     result["changed"] = True
-            except OSError as exc:
-                raise AnsibleActionFail("cannot write %s on the controller: %s; the host's cursor was not "
-                                        "moved, so the next run returns these events again" % (path, exc))
-            result["dest_files"].append(path)
+                result["dest_files"].append(path)
+                written[name][file_format] = path
         if by_node:
-            # The host searched: the collector a task delegates to, or the task's host.
-            searched = self._task.delegate_to or task_vars.get("inventory_hostname")
-            result["nodes"] = {node: {"count": len(events), "by_key": _count_by_key(events),
-                                      "dest_file": os.path.join(dest, node, file_name), "collector": searched}
+            result["nodes"] = {node: dict(_files_result(written[node]), count=len(events),
+                                          by_key=_count_by_key(events), collector=self._searched_host(task_vars))
                                for node, events in groups.items()}
         else:
-            result["dest_file"] = result["dest_files"][0]
+            result.update(_files_result(written.popitem()[1]))
+
+    def _write_events(self, path, file_format, events, incremental):
+        if file_format == "csv":
+            # Rows added to a file go under the header it already has.
+            content = events_csv(events, header=not (incremental and _has_content(path)))
+        else:
+            content = "".join(json.dumps(event, sort_keys=True) + "\n" for event in events)
+        try:
+            return write_if_changed(path, content, self._task.check_mode, append=incremental)
+        except OSError as exc:
+            raise AnsibleActionFail("cannot write %s on the controller: %s; the host's cursor was not "
+                                    "moved, so the next run returns these events again" % (path, exc))
 
     def _commit_cursor(self, args, result, task_vars):
         """Saves the search's new cursor on the host, now that the controller holds its events."""

@@ -61,6 +61,12 @@ _REPORT_SHAPES = {
     "Anomaly Report": {"exe": _TEXT},
 }
 _NUMBER_COLUMNS = ("total", "event", "pid", "sess", "auid", "uid")
+# aureport prints times with strftime("%x %T") in local time; %x in the C locale (LC_ALL=C, as the
+# module runs it) is MM/DD/YY.
+_C_LOCALE_TIME = "%m/%d/%y %H:%M:%S"
+# The general summary's time ranges: "11/26/26 16:54:10.919 - 11/26/26 16:54:18.451".
+_TIME_RANGE = re.compile(r"^(\S+ \d\d:\d\d:\d\d)(?:\.(\d{3}))? - (\S+ \d\d:\d\d:\d\d)(?:\.(\d{3}))?$")
+_TIME_RANGE_LINES = ("range_of_time_in_logs", "selected_time_for_report")
 _NUMBER = re.compile(r"^-?\d+$")
 _ROW_NUMBER = re.compile(r"^\d+\. ")
 NO_EVENTS = "<no events of interest were found>"
@@ -129,6 +135,50 @@ def _row(pattern, columns, line):
     # last column taking the rest.
     values = match.groups() if match else line.split(None, len(columns) - 1)
     return dict((column, _value(column, value)) for column, value in zip(columns, values))
+
+
+def utc_time(local, milliseconds=0):
+    """aureport's local time (C locale, "11/26/26 16:54:10") as ISO 8601 UTC with milliseconds, the
+    form of an event's time ("2026-11-26T16:54:10.000Z"), read in this process's time zone (TZ,
+    else /etc/localtime), the one aureport printed in when it ran from here. In the hour that a
+    change from summer time repeats, a time is read as the first of the two. A date in another
+    form means aureport did not run in the C locale, where the day and the month could be read
+    the wrong way round: it is refused."""
+    try:
+        parsed = time.strptime(local, _C_LOCALE_TIME)
+    except ValueError:
+        raise ValueError("aureport printed the time %r, not in the C locale's form MM/DD/YY HH:MM:SS: "
+                         "run aureport with LC_ALL=C" % local)
+    seconds = int(time.mktime(parsed))
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + ".%03dZ" % milliseconds
+
+
+def _utc_range(text):
+    """A general summary's "start - end" range in UTC ({"start": ..., "end": ...}), or None when
+    the report had no events (aureport then prints the epoch, 1970)."""
+    match = _TIME_RANGE.match(text)
+    if not match:
+        raise ValueError("aureport printed the time range %r in a form this module does not know" % text)
+    start, start_ms, end, end_ms = match.groups()
+    times = [utc_time(local, int(ms or 0)) for local, ms in ((start, start_ms), (end, end_ms))]
+    if times[1].startswith("1970-01-01T00:00:00."):
+        return None
+    return {"start": times[0], "end": times[1]}
+
+
+def with_utc_times(report):
+    """The parsed report with its host-local times in UTC, as events have them: each row's date
+    and time columns become one time column (ISO 8601 UTC), and the general summary's time
+    ranges become {"start": ..., "end": ...} (None when no event was found)."""
+    columns = report["columns"]
+    if "date" in columns and "time" in columns:
+        report["columns"] = [column for column in columns if column != "date"]
+        for row in report["rows"]:
+            row["time"] = utc_time("%s %s" % (row.pop("date"), row["time"]))
+    for name in _TIME_RANGE_LINES:
+        if name in report["general_summary"]:
+            report["general_summary"][name] = _utc_range(report["general_summary"][name])
+    return report
 
 
 def parse(text):

@@ -19,6 +19,10 @@ description:
     reads an empty input (V(/dev/null)) instead of failing on the missing log.
   - Each line of the report is redacted on the host (O(redact), O(redact_defaults)), as
     M(fleetaudit.auditd.ausearch) does in events (a TTY report shows the keystrokes typed).
+  - Times are returned as events have them, ISO 8601 UTC (V(2026-11-26T16:54:10.000Z)), converted
+    on the host from the local time that C(aureport) prints, in the host's time zone (the C(TZ)
+    of the task's environment, else C(/etc/localtime)); C(aureport) prints whole seconds, so the
+    rows' milliseconds are V(000).
 author:
   - fleetaudit maintainers (@fleetaudit)
 attributes:
@@ -74,7 +78,18 @@ options:
       - A log file or a directory of log files. By default the log set that
         C(/etc/audit/auditd.conf) names, as C(aureport --input-logs) reads it.
     type: path
+  include_raw:
+    description:
+      - Return aureport's text as it printed it, in RV(raw), besides the rows. V(false) leaves it
+        out, for a report kept in a file (the role M(fleetaudit.auditd.gather) does so by default)
+        or a large one.
+    type: bool
+    default: true
+    version_added: 1.1.0
 notes:
+  - In the hour that a change from summer time repeats, a row's local time is read as the first
+    of the two (the event's serial in the V(event) column finds the exact time with
+    M(fleetaudit.auditd.ausearch)).
   - Reading the system log set needs root.
 seealso:
   - module: fleetaudit.auditd.ausearch
@@ -108,17 +123,23 @@ title:
   type: str
   sample: Key Summary Report
 columns:
-  description: Column names of the rows (empty for the general summary).
+  description:
+    - Column names of the rows (empty for the general summary).
+    - aureport's C(date) and C(time) columns are one column, C(time).
   returned: success
   type: list
   elements: str
-  sample: [total, key]
+  sample: [time, key, success, exe, auid, event]
 rows:
-  description: One dict per report line, keyed by column; counts, event serials, pids and ids are integers.
+  description:
+    - One dict per report line, keyed by column; counts, event serials, pids and ids are integers.
+    - C(time) is ISO 8601 UTC, as in the events of M(fleetaudit.auditd.ausearch) (aureport prints
+      the host's local date and time).
   returned: success
   type: list
   elements: dict
-  sample: [{total: 366, key: docker}]
+  sample: [{total: 366, key: docker}, {time: "2026-11-26T16:54:10.000Z", key: docker, success: "yes",
+            exe: /usr/bin/dockerd, auid: -1, event: 16771}]
 count:
   description: The number of rows; V(0) when no event matched, which is not an error.
   returned: success, for every report but the general summary (which has RV(general_summary) instead)
@@ -127,12 +148,15 @@ count:
 general_summary:
   description:
     - The general summary's lines, keyed by their label in snake case (empty for other reports).
+    - Its time ranges (C(range_of_time_in_logs), C(selected_time_for_report)) are
+      C({start, end}) in ISO 8601 UTC, or V(null) when no event was found.
   returned: success
   type: dict
-  sample: {number_of_logins: 3, number_of_failed_authentications: 0}
+  sample: {number_of_logins: 3, number_of_failed_authentications: 0,
+           range_of_time_in_logs: {start: "2026-11-26T16:54:10.919Z", end: "2026-11-26T16:54:18.451Z"}}
 raw:
-  description: aureport's output as it printed it.
-  returned: success
+  description: aureport's output as it printed it (local times).
+  returned: success, unless O(include_raw=false)
   type: str
 cmd:
   description: The command that ran.
@@ -157,6 +181,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.aureport_output 
     command,
     parse,
     redacted,
+    with_utc_times,
 )
 
 # The configuration aureport --input-logs reads.
@@ -182,6 +207,7 @@ def main():
             end=dict(type="str"),
             node=dict(type="str"),
             input=dict(type="path"),
+            include_raw=dict(type="bool", default=True),
             redact=dict(type="list", elements="str", default=[]),
             redact_defaults=dict(type="bool", default=True),
         ),
@@ -210,7 +236,14 @@ def main():
     # aureport exits 1 when nothing matched; that is a report with no rows, not an error.
     if rc != 0 and not (rc == 1 and NO_EVENTS in out):
         module.fail_json(msg="aureport failed (exit %d): %s" % (rc, (err or out).strip()), cmd=cmd, rc=rc)
-    module.exit_json(changed=False, cmd=cmd, raw=out, **parse(out))
+    try:
+        # aureport printed local times, in this process's time zone: converted here, where it is known.
+        report = with_utc_times(parse(out))
+    except ValueError as exc:
+        module.fail_json(msg=str(exc), cmd=cmd, raw=out)
+    if params["include_raw"]:
+        report["raw"] = out
+    module.exit_json(changed=False, cmd=cmd, **report)
 
 
 if __name__ == "__main__":

@@ -173,6 +173,21 @@ options:
     choices: [host, node]
     default: host
     version_added: 1.1.0
+  formats:
+    description:
+      - The files written to O(dest), beside each other. V(jsonl) C(<name>.jsonl), one event per
+        line as in RV(events); V(csv) C(<name>.csv), one row per event for spreadsheet tools.
+      - The CSV columns are always, in this order, C(time), C(host), C(node), C(serial), C(keys),
+        C(type), C(syscall), C(success), C(exe), C(comm), C(pid), C(ppid), C(auid), C(auid_name),
+        C(uid), C(uid_name), C(cwd), C(argv) (quoted as a shell would) and C(paths) (one a line);
+        UTF-8, RFC 4180 quoting, and a cell that a spreadsheet would run as a formula (starting
+        with C(=), C(+), C(-) or C(@), a number aside) begins with an apostrophe.
+      - With O(incremental=true) new rows are added under the header the file already has.
+    type: list
+    elements: str
+    choices: [jsonl, csv]
+    default: [jsonl]
+    version_added: 1.1.0
 notes:
   - Reading the system log set needs root (the log is mode 0600 or 0640).
 seealso:
@@ -217,17 +232,21 @@ RETURN = r"""
 events:
   description:
     - Matching events in log order (expanded by the action plugin from RV(events_gz)).
-    - Each has C(serial), C(time) (ISO 8601 UTC with milliseconds), C(node), C(keys), C(records)
+    - Each has C(serial), C(time) (ISO 8601 UTC with milliseconds), C(host), C(node), C(keys), C(records)
       (each with C(type), C(fields), and the ENRICHED log's C(interpreted) fields when present; an
       SELinux C(avc:) verdict becomes the fields C(seresult) and C(seperms), as auparse names them)
       and a flat C(summary) with C(type), C(syscall), C(success), C(exe), C(comm), C(pid), C(ppid), C(uid),
       C(auid), C(uid_name), C(auid_name), C(argv), C(cwd) and C(paths).
+    - C(host) is the inventory name of the host whose log was searched (with a collector, the
+      collector; C(node) names the host that sent the event, when its auditd sets C(name_format)),
+      so that events merged from many files keep their origin.
   returned: success
   type: list
   elements: dict
   sample:
     - serial: 3570
       time: "2026-11-26T16:50:59.575Z"
+      host: web1
       node: null
       keys: [docker]
       records: [{type: SYSCALL, fields: {syscall: "257", success: "yes", key: docker}}]
@@ -295,10 +314,16 @@ files:
   elements: str
   sample: [/var/log/audit/audit.log.1, /var/log/audit/audit.log]
 dest_file:
-  description: Controller file the events were written to.
-  returned: when O(dest) is set and O(dest_by=host)
+  description: Controller JSON Lines file the events were written to.
+  returned: when O(dest) is set, O(dest_by=host) and O(formats) has V(jsonl)
   type: str
   sample: audit-reports/20261126T165000Z/web1/events.jsonl
+csv_file:
+  description: Controller CSV file the events were written to.
+  returned: when O(dest) is set, O(dest_by=host) and O(formats) has V(csv)
+  type: str
+  sample: audit-reports/20261126T165000Z/web1/events.csv
+  version_added: 1.1.0
 dest_files:
   description: Controller files the events were written to (one per node with O(dest_by=node)).
   returned: when O(dest) is set
@@ -308,7 +333,8 @@ dest_files:
 nodes:
   description:
     - Per node name, its number of returned events (C(count)), their count per key (C(by_key)), its
-      controller file (C(dest_file)) and the host searched (C(collector), the host the task is delegated to).
+      controller files (C(dest_file), and C(csv_file) with O(formats=[csv])) and the host searched
+      (C(collector), the host the task is delegated to).
   returned: when O(dest) is set and O(dest_by=node)
   type: dict
   sample: {web1: {count: 12, by_key: {identity: 12}, dest_file: audit-reports/20261126T165000Z/web1/events.jsonl,
@@ -431,6 +457,7 @@ def main():
             redact_defaults=dict(type="bool", default=True),
             dest=dict(type="path"),
             dest_by=dict(type="str", default="host", choices=["host", "node"]),
+            formats=dict(type="list", elements="str", default=["jsonl"], choices=["jsonl", "csv"]),
         ),
         supports_check_mode=True,
     )

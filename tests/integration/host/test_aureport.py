@@ -74,3 +74,11 @@ def test_text_that_is_not_utf8_comes_back_escaped():
     result = run_module("aureport", {"report": "key", "input": log})
     assert not result.get("failed"), result.get("msg")
     assert [row["key"] for row in result["rows"]] == ["fa-caf\\xe9"]
+
+
+def test_times_are_utc_and_the_text_is_left_out_when_asked():
+    result = run_module("aureport", {"report": "key", "input": FIXTURE_LOG, "include_raw": False})
+    assert "raw" not in result and result["columns"][0] == "time"
+    # The recorded log's first keyed event, 2026-11-26 16:54:10 UTC, whatever the host's zone.
+    assert result["rows"][0]["time"] == "2026-11-26T16:54:10.000Z"
+    assert "Key Report" in run_module("aureport", {"report": "key", "input": FIXTURE_LOG})["raw"]

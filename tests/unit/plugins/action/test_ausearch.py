@@ -152,3 +152,82 @@ def test_a_collectors_events_are_written_one_file_per_node(tmp_path):
     assert [json.loads(line)["serial"] for line in (dest / "web1" / "events.jsonl").read_text().splitlines()] == [610]
     assert not (dest / "collector1").exists()
     assert result["nodes"]["web1"]["collector"] == "collector1"
+
+
+# Each event says which host it was gathered from, so files merged on the controller keep it.
+def test_every_event_carries_the_host_it_was_gathered_from(tmp_path):
+    dest = tmp_path / "dest"
+    result = action({"keys": ["fa_watch"], "dest": str(dest)}, Host()).run(task_vars={"inventory_hostname": "web1"})
+    assert {event["host"] for event in result["events"]} == {"web1"}
+    written = [json.loads(line) for line in (dest / "web1" / "events.jsonl").read_text().splitlines()]
+    assert [event["host"] for event in written] == ["web1"] * 4
+
+
+def test_a_collectors_events_carry_the_collector_and_their_node(tmp_path):
+    result = action({"keys": ["identity"], "dest": str(tmp_path), "dest_by": "node"}, Collector()).run(
+        task_vars={"inventory_hostname": "collector1"})
+    assert {(event["host"], event["node"]) for event in result["events"]} == {("collector1", "web1"),
+                                                                              ("collector1", "web2")}
+
+
+def csv_rows(path):
+    import csv
+    with open(str(path), newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_csv_beside_json_lines_with_the_same_events(tmp_path):
+    dest = tmp_path / "dest"
+    args = {"keys": ["fa_watch"], "dest": str(dest), "formats": ["jsonl", "csv"]}
+    result = action(args, Host()).run(task_vars={"inventory_hostname": "web1"})
+    assert result["csv_file"] == str(dest / "web1" / "events.csv")
+    assert result["dest_file"] == str(dest / "web1" / "events.jsonl")
+    assert result["dest_files"] == [result["dest_file"], result["csv_file"]]
+    rows = csv_rows(result["csv_file"])
+    assert [(row["serial"], row["host"], row["time"]) for row in rows] == [
+        (str(event["serial"]), "web1", event["time"]) for event in result["events"]]
+    assert mode(result["csv_file"]) == 0o600
+    # The same events again: nothing changes.
+    assert action(args, Host()).run(task_vars={"inventory_hostname": "web1"})["changed"] is False
+
+
+def test_csv_alone_and_check_mode_writes_nothing(tmp_path):
+    dest = tmp_path / "dest"
+    plugin = action({"keys": ["fa_watch"], "dest": str(dest), "formats": "csv"}, Host())
+    plugin._task.check_mode = True
+    result = plugin.run(task_vars={"inventory_hostname": "web1"})
+    assert result["changed"] is True and "dest_file" not in result
+    assert result["csv_file"] == str(dest / "web1" / "events.csv") and not dest.exists()
+
+
+def test_incremental_csv_keeps_one_header_and_adds_only_new_rows(tmp_path):
+    dest = tmp_path / "dest"
+    host = Host()
+    args = {"keys": ["fa_watch"], "incremental": True, "dest": str(dest), "formats": ["csv"]}
+    first = action(args, host).run(task_vars={"inventory_hostname": "web1"})
+    assert first["count"] == 4
+    again = action(args, host).run(task_vars={"inventory_hostname": "web1"})
+    assert again["count"] == 0
+    text = (dest / "web1" / "events.csv").read_text()
+    assert text.count("time,host,node") == 1 and len(csv_rows(dest / "web1" / "events.csv")) == 4
+    # A later run with new events adds them under the same header.
+    host.saved_cursor = None
+    action(args, host).run(task_vars={"inventory_hostname": "web1"})
+    text = (dest / "web1" / "events.csv").read_text()
+    assert text.count("time,host,node") == 1 and len(csv_rows(dest / "web1" / "events.csv")) == 8
+
+
+def test_a_collectors_csv_files_are_per_node(tmp_path):
+    result = action({"keys": ["identity"], "dest": str(tmp_path), "dest_by": "node", "formats": ["jsonl", "csv"]},
+                    Collector()).run(task_vars={"inventory_hostname": "collector1"})
+    assert result["nodes"]["web1"]["csv_file"] == str(tmp_path / "web1" / "events.csv")
+    assert [row["node"] for row in csv_rows(tmp_path / "web2" / "events.csv")] == ["web2"]
+
+
+@pytest.mark.parametrize("formats", [["xlsx"], [], "jsonl,ods"])
+def test_an_unknown_format_is_refused_before_the_host_is_searched(tmp_path, formats):
+    host = Host()
+    with pytest.raises(AnsibleActionFail, match="formats: .* use one or more of jsonl, csv"):
+        action({"keys": ["fa_watch"], "dest": str(tmp_path), "formats": formats}, host).run(
+            task_vars={"inventory_hostname": "web1"})
+    assert host.calls == [] and list(tmp_path.iterdir()) == []

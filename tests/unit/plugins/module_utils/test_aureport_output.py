@@ -155,3 +155,108 @@ def test_a_tty_report_is_redacted():
     text = redacted(text, Redactor(DEFAULT_REDACT_PATTERNS))
     assert "hunter2" not in text
     assert parse(text)["rows"][0]["event"] == 16783
+
+
+# Times as events have them. aureport prints the host's local time; the `-tz-*` reports were
+# recorded here with LC_ALL=C and that TZ, the `-de_DE` / `-en_US` ones in those locales, all on
+# ../../fixtures/logs/audit-crafted.log, whose own record times are the truth to compare with.
+# The zones are given in POSIX form, the same offsets as the recordings' for these dates.
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.aureport_output import (  # noqa: E402
+    utc_time,
+    with_utc_times,
+)
+
+CRAFTED_LOG = os.path.join(FIXTURES, "..", "logs", "audit-crafted.log")
+ZONES = {"UTC": "UTC0", "Asia/Kolkata": "IST-5:30", "America/New_York": "EST5EDT,M3.2.0,M11.1.0"}
+
+
+@pytest.fixture
+def zone(monkeypatch):
+    def set_zone(name):
+        monkeypatch.setenv("TZ", ZONES[name])
+        time.tzset()
+    yield set_zone
+    monkeypatch.undo()
+    time.tzset()
+
+
+def logged_times():
+    """{serial: (seconds, milliseconds)} of the crafted log's records."""
+    import re
+    with open(CRAFTED_LOG, encoding="utf-8") as handle:
+        stamps = re.findall(r"msg=audit\((\d+)\.(\d{3}):(\d+)\)", handle.read())
+    return {int(serial): (int(sec), int(ms)) for sec, ms, serial in stamps}
+
+
+def iso(seconds, ms=0):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + ".%03dZ" % ms
+
+
+@pytest.mark.parametrize("name,recorded_in", [
+    ("login-crafted-3.0.9.txt", "UTC"),
+    ("login-crafted-3.0.9-tz-Asia_Kolkata.txt", "Asia/Kolkata"),
+    ("tty-crafted-3.0.9.txt", "UTC"),
+    ("avc-crafted-3.0.9.txt", "UTC"),
+    ("anomaly-crafted-3.0.9.txt", "UTC"),
+])
+def test_row_times_are_the_events_times_in_utc_whatever_the_hosts_zone(zone, name, recorded_in):
+    zone(recorded_in)
+    parsed = with_utc_times(report(name))
+    assert parsed["columns"][0] == "time" and "date" not in parsed["columns"]
+    truth = logged_times()
+    assert parsed["rows"]
+    for row in parsed["rows"]:
+        assert "date" not in row
+        # aureport prints whole seconds.
+        assert row["time"] == iso(truth[row["event"]][0])
+
+
+def test_the_same_report_read_in_another_zone_would_be_hours_off(zone):
+    # What the conversion guards against: the zone must be the one aureport printed in.
+    zone("UTC")
+    row = with_utc_times(report("login-crafted-3.0.9-tz-Asia_Kolkata.txt"))["rows"][0]
+    assert row["time"] != iso(logged_times()[row["event"]][0])
+
+
+def test_general_summary_ranges_keep_their_milliseconds(zone):
+    zone("America/New_York")
+    summary = with_utc_times(report("summary-crafted-3.0.9-tz-America_New_York.txt"))["general_summary"]
+    times = sorted(logged_times().values())
+    assert summary["range_of_time_in_logs"] == {"start": iso(*times[0]), "end": iso(*times[-1])}
+    assert summary["selected_time_for_report"] == {"start": iso(times[0][0]), "end": iso(*times[-1])}
+    assert summary["number_of_logins"] == 1
+
+
+def test_a_summary_without_events_has_no_time_range(zone):
+    # aureport prints the epoch in local time (05:30 in Kolkata) when it found nothing.
+    zone("Asia/Kolkata")
+    assert "01/01/70 05:30:00.000" in report_text("summary-empty-3.0.9-tz-Asia_Kolkata.txt")
+    summary = with_utc_times(report("summary-empty-3.0.9-tz-Asia_Kolkata.txt"))["general_summary"]
+    assert summary["range_of_time_in_logs"] is None and summary["selected_time_for_report"] is None
+    assert summary["number_of_events"] == 0
+
+
+def test_reports_without_times_are_unchanged(zone):
+    zone("America/New_York")
+    assert with_utc_times(report("key-summary-crafted-3.0.9-tz-America_New_York.txt")) == report(
+        "key-summary-crafted-3.0.9-tz-America_New_York.txt")
+    empty = with_utc_times(report("login-3.0.9.txt"))
+    assert empty["columns"][:2] == ["time", "auid"] and empty["rows"] == []
+
+
+@pytest.mark.parametrize("name,printed", [
+    ("auth-crafted-3.0.9-de_DE.txt", "26.11.2026 20:06:40"),
+    ("tty-crafted-3.0.9-en_US.txt", "11/26/2026 14:07:10"),
+])
+def test_a_report_printed_in_another_locale_is_refused_not_misread(zone, name, printed):
+    zone("UTC")
+    with pytest.raises(ValueError, match="aureport printed the time '%s', not in the C locale's form.*LC_ALL=C"
+                       % printed):
+        with_utc_times(report(name))
+
+
+def test_a_repeated_hour_at_the_end_of_summer_time_is_read_as_the_first(zone):
+    # 01:30 happened twice in New York on 2026-11-01: at 05:30Z (EDT) and at 06:30Z (EST).
+    zone("America/New_York")
+    assert utc_time("11/01/26 01:30:00") == "2026-11-01T05:30:00.000Z"
+    assert utc_time("11/01/26 02:30:00") == "2026-11-01T07:30:00.000Z"
