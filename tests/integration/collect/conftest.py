@@ -57,7 +57,8 @@ def collector():
 def _vm_clients():
     """The VMs, booted at once (each on one core under TCG)."""
     script = os.path.join(REPO_ROOT, "scripts", "vm.sh")
-    env = dict(os.environ, VM_COLLECTOR_PORT=str(COLLECTOR_PORT))
+    # Two TCG guests booting at once on a busy 2-core machine can take more than vm.sh's 300 s.
+    env = dict(os.environ, VM_COLLECTOR_PORT=str(COLLECTOR_PORT), VM_BOOT_TIMEOUT=os.environ.get("VM_BOOT_TIMEOUT", "900"))
     try:
         starts = {name: subprocess.Popen([script, "start", name, str(port), image], env=env)
                   for name, (image, port) in VMS.items()}
