@@ -158,7 +158,7 @@ def collector_restart():
 
 
 def start_vm(image):
-    env = dict(os.environ, VM_COLLECTOR_PORT=str(COLLECTOR_PORT))
+    env = dict(os.environ, VM_COLLECTOR_PORT=str(COLLECTOR_PORT), VM_BOOT_TIMEOUT=os.environ.get("VM_BOOT_TIMEOUT", "900"))
     subprocess.run([os.path.join(REPO_ROOT, "scripts", "vm.sh"), "start", VM, str(VM_PORT), image],
                    check=True, env=env)
 
@@ -228,7 +228,7 @@ def prepare(disk, workdir, image):
     hostvars = inventory["all"]["hosts"][VM]
     client = collect_lane.Client(VM, " ".join("%s=%s" % (k, json.dumps(v)) for k, v in hostvars.items()),
                                  VM, "10.0.2.100", 60, [])
-    hosts = collect_lane.write_inventory(os.path.join(workdir, "hosts.ini"), [client], COLLECTOR)
+    hosts = collect_lane.write_inventory(workdir / "hosts.ini", [client], COLLECTOR)
     collect_tests.configure_collector(hosts, workdir)
     collect_tests.configure_clients(hosts, [client], workdir, True)
 
@@ -265,11 +265,10 @@ def main():
         subprocess.run(["umount", disk], check=False)
     print("\n%-12s %-36s %6s %8s %6s" % ("trial", "phase", "sent", "arrived", "lost"))
     for result in results:
+        trial = result["trial"]
         for row in result["phases"]:
-            print("%-12s %-36s %6d %8d %6d" % (result["trial"], row["phase"], row["sent"], row["arrived"],
-                                                len(row["lost"])))
-        print("%-12s %-36s twice: %d, settled after %s s" % (result["trial"], "", len(result["twice"]),
-                                                              result["settled_after_s"]))
+            print("%-12s %-36s %6d %8d %6d" % (trial, row["phase"], row["sent"], row["arrived"], len(row["lost"])))
+        print("%-12s %-36s twice: %d, settled after %s s" % (trial, "", len(result["twice"]), result["settled_after_s"]))
 
 
 if __name__ == "__main__":
