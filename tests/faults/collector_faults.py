@@ -57,10 +57,11 @@ def sh(*argv, check=True):
 def guest(*command, check=True):
     """A command on the client. SSH itself (exit 255) is tried again: on a loaded machine a TCG guest
     may take longer than its connect timeout to answer."""
-    for _attempt in range(5):
+    for _attempt in range(12):
         done = sh(os.path.join(REPO_ROOT, "scripts", "vm.sh"), "ssh", VM, *command, check=False)
         if done.returncode != 255:
             break
+        time.sleep(5)
     if check and done.returncode:
         raise subprocess.CalledProcessError(done.returncode, command, done.stdout, done.stderr)
     return done
