@@ -4,7 +4,7 @@ SHELL := /bin/bash
 FAST_LANES := lint sanity unit
 ALL_LANES := $(FAST_LANES) host report containers compliance-containers kernel collect
 
-.PHONY: bootstrap test test-fast demo lane-%
+.PHONY: bootstrap test test-fast demo faults-collect lane-%
 
 bootstrap:
 	scripts/bootstrap.sh venv
@@ -21,3 +21,7 @@ lane-%: bootstrap
 
 demo: bootstrap
 	scripts/demo.sh
+
+# Figures of central collection under faults (tests/faults/collector_faults.py), not a test lane.
+faults-collect: bootstrap
+	tests/faults/collector.sh

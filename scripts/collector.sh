@@ -3,6 +3,8 @@
 #   scripts/collector.sh start NAME PORT   -> container NAME (systemd, image debian12) and a
 #                                              forwarder 127.0.0.1:PORT -> the container's port 60
 #   scripts/collector.sh stop NAME          -> removes both
+# With COLLECTOR_LOG_DIR=DIR the container's /var/log/audit is DIR of this machine (the fault
+# script's small file system).
 # audit 3.0.9's auditd has no listen-address setting: it listens on every address it has. So the
 # container runs with network mode `none` (a network namespace of its own holding only a loopback
 # device), and a socat on 127.0.0.1:PORT here enters that namespace for each connection. Nothing
@@ -17,15 +19,16 @@ COLLECTOR_PORT_INSIDE=60
 STATE_DIR=/run/fleetaudit-collector
 
 start() {
-  local name=$1 port=$2 image pid
+  local name=$1 port=$2 image pid log_volume=()
   ensure_packages socat
   # Any build of the Debian 12 image has auditd: reuse one, so as not to retag another checkout's.
   image=fleetaudit/debian12-systemd:latest
   docker image inspect "$image" >/dev/null 2>&1 || image=$("$REPO_ROOT/scripts/build-image.sh" debian12 | tail -1)
   stop "$name"
+  [ -z "${COLLECTOR_LOG_DIR:-}" ] || log_volume=(--volume "$COLLECTOR_LOG_DIR:/var/log/audit")
   docker run --detach --name "$name" --hostname "$name" --label org.fleetaudit.collector=true \
     --network none --cap-add SYS_ADMIN --security-opt seccomp=unconfined \
-    --tmpfs /run --tmpfs /run/lock --volume /sys/fs/cgroup:/sys/fs/cgroup:rw "$image" >/dev/null
+    --tmpfs /run --tmpfs /run/lock --volume /sys/fs/cgroup:/sys/fs/cgroup:rw "${log_volume[@]}" "$image" >/dev/null
   # The container's auditd shows in this machine's /proc: a tool that looks for "auditd" there (an
   # older fleetaudit.auditd.auditd_service, `pgrep -x auditd`) may stop it. A collector comes back.
   docker exec "$name" sh -c 'mkdir -p /etc/systemd/system/auditd.service.d &&

@@ -195,9 +195,27 @@ def _complete_end(fd, size):
 
 
 def _token(line):
+    """An event's identity in a log: its `sec.ms:serial`, after `node=NAME ` for a record with a
+    node name. On a collector the events of two clients may share a time stamp and serial."""
     start = line.find(b"msg=audit(")
     end = line.find(b")", start)
-    return line[start + 10:end] if start >= 0 and end > start else None
+    if start < 0 or end < start:
+        return None
+    if line.startswith(b"node="):
+        return line[:line.find(b" ") + 1] + line[start + 10:end]
+    return line[start + 10:end]
+
+
+def _stamp_of(token):
+    """The `sec.ms:serial` of an event's token."""
+    return token[token.rfind(b" ") + 1:]
+
+
+def _of_event(token, line):
+    """Whether a line that holds the event's `(sec.ms:serial)` is a record of that event: of the
+    same node, or of none."""
+    node_end = token.rfind(b" ") + 1
+    return line.startswith(token[:node_end]) if node_end else not line.startswith(b"node=")
 
 
 def _is_last_record(line):
@@ -267,14 +285,14 @@ class RawEvent:
     def records(self):
         self.lines.sort()
         return parse_event([line.decode("utf-8", "backslashreplace") for _offset, line in self.lines],
-                           self.token.decode("ascii", "replace"))
+                           _stamp_of(self.token).decode("ascii", "replace"))
 
 
 def _gather(window, token, start, end, line):
     """The event of the line [start, end): its records found before and after it."""
     event = RawEvent(token, start)
     event.add(start, line)
-    marker = b"(" + token + b")"
+    marker = b"(" + _stamp_of(token) + b")"
     pos = start
     while True:
         pos = window.rfind(marker, start - GATHER_BEFORE, pos)
@@ -283,7 +301,8 @@ def _gather(window, token, start, end, line):
         s, e, other = window.line(pos)
         if e < 0:
             break
-        event.add(s, other)
+        if _of_event(token, other):
+            event.add(s, other)
         pos = s
     _gather_after(window, marker, end, event)
     return event
@@ -298,6 +317,8 @@ def _gather_after(window, marker, pos, event):
         block = window.read(pos, min(limit, pos + size))
         resume = block.rfind(b"\n") + 1  # a line cut by the block's end is read again
         for line_start, line in _lines_holding(block, marker, resume):
+            if not _of_event(event.token, line):
+                continue
             event.add(pos + line_start, line)
             if event.complete:
                 return
@@ -410,7 +431,8 @@ class _RotationSeam:
 
     def records(self, token):
         """(offset in text(), line) of each record of the event `token` found here."""
-        return _lines_holding(self.text(), b"(" + token + b")")
+        return ((at, line) for at, line in _lines_holding(self.text(), b"(" + _stamp_of(token) + b")")
+                if _of_event(token, line))
 
 
 def _lines_holding(data, marker, end=None):
@@ -481,7 +503,7 @@ def _last_time(fd, end):
     block = os.read(fd, end - tail)
     token = _token(block[block.rfind(b"msg=audit("):])
     try:
-        return float(token.split(b":")[0]) if token else 0.0
+        return float(_stamp_of(token).split(b":")[0]) if token else 0.0
     except ValueError:
         return 0.0
 
@@ -496,7 +518,7 @@ def _offset_at(fd, lo, hi, when):
         newline = block.find(b"\n")
         token = _token(block[newline + 1:]) if newline >= 0 else None
         try:
-            stamp = float(token.split(b":")[0])
+            stamp = float(_stamp_of(token).split(b":")[0])
         except (AttributeError, ValueError):
             break
         if stamp < when:
@@ -508,7 +530,7 @@ def _offset_at(fd, lo, hi, when):
 
 def _stamp(token):
     """[sec, ms, serial] of an event's `sec.ms:serial` token."""
-    sec, _dot, rest = token.partition(b".")
+    sec, _dot, rest = _stamp_of(token).partition(b".")
     ms, _colon, serial = rest.partition(b":")
     return [int(sec), int(ms), int(serial)]
 

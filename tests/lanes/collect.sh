@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Collect lane: a client ships its events to a collector container reached only through 127.0.0.1
+# Collect lane: clients ship their events to a collector container reached only through 127.0.0.1
 # (scripts/collector.sh): node search, gather from the collector, and the compliance role's delivery
-# probe passing, then failing once the client's plugin is disabled. Real auditd, audisp-remote,
-# Docker and qemu; never immutable mode. The client is a qemu VM (Debian 12, its own kernel, SSH on
-# 127.0.0.1:2291, the collector through a guestfwd); FLEETAUDIT_COLLECT_CLIENT=host uses this
-# machine's own auditd instead (then it waits for the host lane's machine lock).
+# probe passing, then failing when the collector refuses the clients (tcp_client_ports), when they
+# send to the wrong port, and once their plugin is disabled. Real auditd, audisp-remote, Docker and
+# qemu; never immutable mode. The clients are two qemu VMs (Debian 12 and Debian 13, their own
+# kernels, SSH on 127.0.0.1:2291 and 2292, the collector through a guestfwd);
+# FLEETAUDIT_COLLECT_CLIENT=host uses this machine's own auditd instead (then it waits for the host
+# lane's machine lock).
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 . "$(dirname "$0")/../../scripts/env.sh"

@@ -1,8 +1,9 @@
-"""Collect lane: a client ships its events to a collector container that only this machine's
-loopback reaches (scripts/collector.sh). The client is a qemu VM booting its own Debian kernel
-(default; it reaches the collector through a per-connection guestfwd, scripts/vm.sh with
-VM_COLLECTOR_PORT), or this machine's own auditd with FLEETAUDIT_COLLECT_CLIENT=host (then the host
-lane's lock is held, and the kernel rules, /etc/audit and the daemon are put back as found)."""
+"""Collect lane: clients ship their events to a collector container that only this machine's
+loopback reaches (scripts/collector.sh). The clients are two qemu VMs booting their own Debian 12
+and Debian 13 kernels (default; each reaches the collector through a per-connection guestfwd,
+scripts/vm.sh with VM_COLLECTOR_PORT), or this machine's own auditd alone with
+FLEETAUDIT_COLLECT_CLIENT=host (then the host lane's lock is held, and the kernel rules, /etc/audit
+and the daemon are put back as found)."""
 
 import fcntl
 import importlib.util
@@ -22,8 +23,11 @@ _spec.loader.exec_module(host_lane)
 COLLECTOR = "fa-collect-lane"
 # The forwarder's port on 127.0.0.1; the collector listens on 60 inside its own network namespace.
 COLLECTOR_PORT = int(os.environ.get("FLEETAUDIT_COLLECTOR_PORT", "16060"))
-VM_NAME = "fa-collect-vm"
-VM_SSH_PORT = int(os.environ.get("FLEETAUDIT_COLLECT_VM_PORT", "2291"))
+# Instance name (its host and node name) -> (image, SSH port on 127.0.0.1).
+VMS = {
+    "fa-collect-d12": ("debian12", int(os.environ.get("FLEETAUDIT_COLLECT_VM_PORT", "2291"))),
+    "fa-collect-d13": ("debian13", int(os.environ.get("FLEETAUDIT_COLLECT_VM13_PORT", "2292"))),
+}
 # What the remote plugin and the role change on this machine (host client).
 TOUCHED = ["/etc/audit/auditd.conf", "/etc/audit/audisp-remote.conf", "/etc/audit/plugins.d/au-remote.conf",
            "/etc/audit/plugins.d/syslog.conf"]
@@ -50,18 +54,25 @@ def collector():
         subprocess.run([script, "stop", COLLECTOR], check=False)
 
 
-def _vm_client():
+def _vm_clients():
+    """The VMs, booted at once (each on one core under TCG)."""
     script = os.path.join(REPO_ROOT, "scripts", "vm.sh")
-    env = dict(os.environ, VM_COLLECTOR_PORT=str(COLLECTOR_PORT))
-    subprocess.run([script, "start", VM_NAME, str(VM_SSH_PORT), "debian12"], check=True, env=env)
+    # Two TCG guests booting at once on a busy 2-core machine can take more than vm.sh's 300 s.
+    env = dict(os.environ, VM_COLLECTOR_PORT=str(COLLECTOR_PORT), VM_BOOT_TIMEOUT=os.environ.get("VM_BOOT_TIMEOUT", "900"))
     try:
-        inventory = json.loads(subprocess.run([script, "inventory", VM_NAME], capture_output=True, text=True,
+        starts = {name: subprocess.Popen([script, "start", name, str(port), image], env=env)
+                  for name, (image, port) in VMS.items()}
+        failed = [name for name, start in starts.items() if start.wait() != 0]
+        assert not failed, "VMs did not boot: %s" % ", ".join(failed)
+        inventory = json.loads(subprocess.run([script, "inventory", *VMS], capture_output=True, text=True,
                                               check=True).stdout)
-        hostvars = inventory["all"]["hosts"][VM_NAME]
-        yield Client(VM_NAME, " ".join("%s=%s" % (key, json.dumps(value)) for key, value in hostvars.items()),
-                     VM_NAME, "10.0.2.100", 60, [script, "ssh", VM_NAME])
+        yield [Client(name, " ".join("%s=%s" % (key, json.dumps(value))
+                                     for key, value in inventory["all"]["hosts"][name].items()),
+                      name, "10.0.2.100", 60, [script, "ssh", name])
+               for name in VMS]
     finally:
-        subprocess.run([script, "stop", VM_NAME], check=False)
+        for name in VMS:
+            subprocess.run([script, "stop", name], check=False)
 
 
 def _host_client(saved):
@@ -74,8 +85,8 @@ def _host_client(saved):
         restore = host_lane._saved_and_restored()
         next(restore, None)  # saved: the kernel rules and settings, /etc/audit/rules.d
         try:
-            yield Client("localhost", "ansible_connection=local ansible_python_interpreter=%s" % host_lane.HOST_PYTHON,
-                         os.uname().nodename, "127.0.0.1", COLLECTOR_PORT, [])
+            yield [Client("localhost", "ansible_connection=local ansible_python_interpreter=%s" % host_lane.HOST_PYTHON,
+                          os.uname().nodename, "127.0.0.1", COLLECTOR_PORT, [])]
         finally:
             for path in TOUCHED:
                 if path in present:
@@ -88,18 +99,19 @@ def _host_client(saved):
 
 
 @pytest.fixture(scope="session")
-def client(collector, tmp_path_factory):
+def clients(collector, tmp_path_factory):
     if os.environ.get("FLEETAUDIT_COLLECT_CLIENT", "vm") == "host":
         yield from _host_client(tmp_path_factory.mktemp("etc-audit"))
     else:
-        yield from _vm_client()
+        yield from _vm_clients()
 
 
-def write_inventory(path, client, collector):
-    """The client and the collector container, reached by `docker exec`."""
+def write_inventory(path, clients, collector):
+    """The clients and the collector container, reached by `docker exec`."""
     path.write_text(
-        "[clients]\n%s %s\n[collectors]\n%s ansible_connection=community.docker.docker "
-        "ansible_python_interpreter=/usr/bin/python3\n" % (client.name, client.inventory_vars, collector))
+        "[clients]\n%s\n[collectors]\n%s ansible_connection=community.docker.docker "
+        "ansible_python_interpreter=/usr/bin/python3\n"
+        % ("\n".join("%s %s" % (client.name, client.inventory_vars) for client in clients), collector))
     return str(path)
 
 

@@ -1,8 +1,9 @@
-"""Central collection end to end: a client (a qemu VM, or this machine; configured by the auditd
-role) ships to a collector container (the collector role) reached through 127.0.0.1 only; the
-events are found there under the client's node name, gathered per node, and proven by the
-compliance probe; then the plugin is disabled, nothing more arrives and the probe fails.
-The tests run in order and share the client and the collector."""
+"""Central collection end to end: clients (qemu VMs booting Debian 12 and Debian 13, or this
+machine; configured by the auditd role) ship to a collector container (the collector role) reached
+through 127.0.0.1 only; each client's events are found there under its own node name, gathered per
+node, and proven by the compliance probe; a collector that refuses the clients, and clients sending
+to the wrong port, fail the probe; then the plugin is disabled, nothing more arrives and the probe
+fails. The tests run in order and share the clients and the collector."""
 
 import json
 import os
@@ -14,6 +15,8 @@ import pytest
 from conftest import module_on, playbook, write_inventory
 
 WAIT_SECONDS = 30
+# The probe's bound where it must fail: it only has to be long enough for a probe that would arrive.
+FAIL_WITHIN = 20
 
 COLLECTOR_PLAY = """
 - name: Make the container a collector
@@ -26,6 +29,7 @@ COLLECTOR_PLAY = """
         collector_priority_boost: 0
         # Every client arrives from the forwarder's address.
         collector_max_per_addr: 8
+        collector_client_ports: "%s"
 """
 
 CLIENT_PLAY = """
@@ -42,21 +46,28 @@ CLIENT_PLAY = """
 """
 
 
-@pytest.fixture(scope="module")
-def inventory(tmp_path_factory, collector, client):
-    path = write_inventory(tmp_path_factory.mktemp("inventory") / "hosts.ini", client, collector)
-    play = tmp_path_factory.mktemp("plays") / "collector.yml"
-    play.write_text(COLLECTOR_PLAY)
-    rc, tasks, report = playbook(path, play)
+def configure_collector(inventory, tmp_path, client_ports=""):
+    play = tmp_path / "collector.yml"
+    play.write_text(COLLECTOR_PLAY % client_ports)
+    rc, tasks, report = playbook(inventory, play)
     assert rc == 0, json.dumps(report)[-3000:]
+    return tasks
+
+
+@pytest.fixture(scope="module")
+def inventory(tmp_path_factory, collector, clients):
+    path = write_inventory(tmp_path_factory.mktemp("inventory") / "hosts.ini", clients, collector)
+    configure_collector(path, tmp_path_factory.mktemp("plays"))
     return path
 
 
-def configure_client(inventory, client, tmp_path, enabled):
+def configure_clients(inventory, clients, tmp_path, enabled, port=None, must_succeed=True):
+    """Runs the auditd role on every client; they all reach the collector the same way."""
+    [(server, usual_port)] = {(client.server, client.port) for client in clients}
     play = tmp_path / "client.yml"
-    play.write_text(CLIENT_PLAY % (str(enabled).lower(), client.server, client.port))
+    play.write_text(CLIENT_PLAY % (str(enabled).lower(), server, usual_port if port is None else port))
     rc, tasks, report = playbook(inventory, play)
-    assert rc == 0, json.dumps(report)[-3000:]
+    assert rc == 0 or not must_succeed, json.dumps(report)[-3000:]
     return tasks
 
 
@@ -82,17 +93,21 @@ def on_collector(inventory, token, node, wait=WAIT_SECONDS):
         time.sleep(2)
 
 
-def test_client_ships_events_that_the_collector_keeps_under_its_node(inventory, client, tmp_path):
-    tasks = configure_client(inventory, client, tmp_path, True)
-    assert tasks["Write the dispatcher plugin files"][client.name]["changed"] is True
-    assert tasks["Verify that audisp-remote runs"][client.name]["rc"] == 0
-    assert "active = yes\n" in client.run("cat", "/etc/audit/plugins.d/au-remote.conf").stdout
-    token = probe(client)
-    found = on_collector(inventory, token, client.node)
-    assert len(found) == 1, "the probe %s did not reach the collector under node %s" % (token, client.node)
-    assert found[0]["node"] == client.node
-    # The node criterion is exact: another name finds nothing of the client's.
-    assert on_collector(inventory, token, client.node + "x", wait=0) == []
+def test_clients_ship_events_that_the_collector_keeps_under_their_nodes(inventory, clients, tmp_path):
+    tasks = configure_clients(inventory, clients, tmp_path, True)
+    tokens = {}
+    for client in clients:
+        assert tasks["Write the dispatcher plugin files"][client.name]["changed"] is True
+        assert tasks["Verify that audisp-remote runs"][client.name]["rc"] == 0
+        assert "active = yes\n" in client.run("cat", "/etc/audit/plugins.d/au-remote.conf").stdout
+        tokens[client.node] = probe(client)
+    for node, token in tokens.items():
+        found = on_collector(inventory, token, node)
+        assert len(found) == 1, "the probe %s did not reach the collector under node %s" % (token, node)
+        assert found[0]["node"] == node
+        # The node criterion is exact: another name, or another client's, finds nothing of this client's.
+        for other in [node + "x"] + [name for name in tokens if name != node]:
+            assert on_collector(inventory, token, other, wait=0) == []
 
 
 GATHER_PLAY = """
@@ -120,62 +135,94 @@ COMPLIANCE_PLAY = """
         auditd_rule_bundles: [base]
         compliance_remote_logging: true
         compliance_collector: fa-collect-lane
-        compliance_remote_logging_within: 60
+        compliance_remote_logging_within: %d
         compliance_report_dir: %s
         compliance_fail_on_noncompliant: false
 """
 
 
-def remote_logging_check(inventory, client, tmp_path):
-    """The client's remote_logging verdict in the compliance run's fleet.json."""
+def remote_logging_checks(inventory, clients, tmp_path, within=60):
+    """Each client's remote_logging verdict in the compliance run's fleet.json, by node."""
     play = tmp_path / "compliance.yml"
-    play.write_text(COMPLIANCE_PLAY % (tmp_path / "reports"))
+    play.write_text(COMPLIANCE_PLAY % (within, tmp_path / "reports"))
     rc, tasks, report = playbook(inventory, play)
     assert rc == 0, json.dumps(report)[-3000:]
-    run_dir = tasks["Write the fleet report on the controller"][client.name]["run_dir"]
+    run_dir = tasks["Write the fleet report on the controller"][clients[0].name]["run_dir"]
     with open(os.path.join(run_dir, "fleet.json")) as handle:
         fleet = json.load(handle)
-    [host] = fleet["hosts"]
-    return host["checks"]["remote_logging"]
+    assert len(fleet["hosts"]) == len(clients)
+    checks = {host["checks"]["remote_logging"]["evidence"]["node"]: host["checks"]["remote_logging"]
+              for host in fleet["hosts"]}
+    assert sorted(checks) == sorted(client.node for client in clients), checks
+    return checks
 
 
-def test_gather_from_the_collector_writes_the_clients_events_under_its_node(inventory, client, tmp_path):
-    token = probe(client)
-    assert on_collector(inventory, token, client.node)
+def test_gather_from_the_collector_writes_each_clients_events_under_its_node(inventory, clients, tmp_path):
+    tokens = {client.node: probe(client) for client in clients}
+    for node, token in tokens.items():
+        assert on_collector(inventory, token, node)
     play = tmp_path / "gather.yml"
     play.write_text(GATHER_PLAY % (tmp_path / "reports"))
     rc, tasks, report = playbook(inventory, play)
     assert rc == 0, json.dumps(report)[-3000:]
     latest = tmp_path / "reports" / "latest-gather"
-    events = [json.loads(line) for line in (latest / client.node / "events.jsonl").read_text().splitlines()]
-    assert any(record["fields"].get("text") == token for event in events for record in event["records"])
-    assert {event["node"] for event in events} == {client.node}
     summary = json.loads((latest / "gather.json").read_text())
-    assert summary["hosts"][client.node]["collector"] == "fa-collect-lane"
-    cmd = json.loads((latest / client.node / "aureport-summary.json").read_text())["cmd"]
-    assert cmd[cmd.index("--node") + 1] == client.node
+    for node, token in tokens.items():
+        events = [json.loads(line) for line in (latest / node / "events.jsonl").read_text().splitlines()]
+        texts = {record["fields"].get("text") for event in events for record in event["records"]}
+        assert token in texts
+        assert texts.isdisjoint(other for name, other in tokens.items() if name != node)
+        assert {event["node"] for event in events} == {node}
+        assert summary["hosts"][node]["collector"] == "fa-collect-lane"
+        cmd = json.loads((latest / node / "aureport-summary.json").read_text())["cmd"]
+        assert cmd[cmd.index("--node") + 1] == node
 
 
-def test_compliance_probe_passes_when_the_events_arrive(inventory, client, tmp_path):
-    check = remote_logging_check(inventory, client, tmp_path)
-    # On failure, say whether the probe arrived at all (later, or under another node name).
-    assert check["status"] == "pass", (check, on_collector(inventory, check["evidence"]["token"], client.node, wait=0))
-    assert check["evidence"]["node"] == client.node
+def test_compliance_probe_passes_when_the_events_arrive(inventory, clients, tmp_path):
+    for node, check in remote_logging_checks(inventory, clients, tmp_path).items():
+        # On failure, say whether the probe arrived at all (later, or under another node name).
+        assert check["status"] == "pass", (check, on_collector(inventory, check["evidence"]["token"], node, wait=0))
 
 
-def test_a_second_run_changes_nothing(inventory, client, tmp_path):
-    pid = client.run("pgrep", "-x", "auditd").stdout
-    tasks = configure_client(inventory, client, tmp_path, True)
-    assert tasks["Write the dispatcher plugin files"][client.name]["changed"] is False
-    assert client.run("pgrep", "-x", "auditd").stdout == pid
+def test_a_second_run_changes_nothing(inventory, clients, tmp_path):
+    pids = [client.run("pgrep", "-x", "auditd").stdout for client in clients]
+    tasks = configure_clients(inventory, clients, tmp_path, True)
+    for client, pid in zip(clients, pids):
+        assert tasks["Write the dispatcher plugin files"][client.name]["changed"] is False
+        assert client.run("pgrep", "-x", "auditd").stdout == pid
 
 
-def test_disabled_plugin_ships_nothing(inventory, client, tmp_path):
-    configure_client(inventory, client, tmp_path, False)
-    assert "active = no\n" in client.run("cat", "/etc/audit/plugins.d/au-remote.conf").stdout
-    assert client.run("pgrep", "-x", "audisp-remote").returncode == 1
-    token = probe(client)
-    assert on_collector(inventory, token, client.node, wait=10) == []
-    check = remote_logging_check(inventory, client, tmp_path)
-    assert check["status"] == "fail", check
-    assert check["message"].startswith("probe fleetaudit-probe-") and "not found on collector fa-collect-lane" in check["message"]
+def assert_probe_fails(inventory, clients, tmp_path):
+    for node, check in remote_logging_checks(inventory, clients, tmp_path, within=FAIL_WITHIN).items():
+        assert check["status"] == "fail", check
+        assert check["message"].startswith("probe fleetaudit-probe-"), check
+        assert "not found on collector fa-collect-lane under node %s within %d s" % (node, FAIL_WITHIN) \
+            in check["message"], check
+
+
+def test_a_collector_that_refuses_the_clients_fails_the_probe(inventory, clients, tmp_path):
+    # tcp_client_ports mismatch: the collector takes privileged source ports only, and every client
+    # arrives from the forwarder's unprivileged ones. Its restart drops the clients' connections.
+    configure_collector(inventory, tmp_path, client_ports="1-1023")
+    try:
+        assert_probe_fails(inventory, clients, tmp_path)
+    finally:
+        configure_collector(inventory, tmp_path)
+
+
+def test_clients_sending_to_the_wrong_port_fail_the_probe(inventory, clients, tmp_path):
+    # Nothing listens there; whether audisp-remote keeps running then is audit's business.
+    configure_clients(inventory, clients, tmp_path, True, port=clients[0].port + 1, must_succeed=False)
+    assert_probe_fails(inventory, clients, tmp_path)
+
+
+def test_disabled_plugin_ships_nothing(inventory, clients, tmp_path):
+    configure_clients(inventory, clients, tmp_path, False)
+    tokens = {}
+    for client in clients:
+        assert "active = no\n" in client.run("cat", "/etc/audit/plugins.d/au-remote.conf").stdout
+        assert client.run("pgrep", "-x", "audisp-remote").returncode == 1
+        tokens[client.node] = probe(client)
+    for node, token in tokens.items():
+        assert on_collector(inventory, token, node, wait=10) == []
+    assert_probe_fails(inventory, clients, tmp_path)

@@ -516,6 +516,52 @@ def test_node_picks_one_clients_events_from_a_collectors_log(criteria, expected)
     assert [(event["node"], event["serial"]) for event in result["events"]] == expected
 
 
+SAME_STAMP_LOG = os.path.join(LOGS, "collector-same-stamp.log")
+AFTER_SAME_STAMP = 1796428200.0
+
+
+def _by_node(result):
+    return {event["node"]: event for event in result["events"]}
+
+
+@pytest.mark.parametrize("criteria", [{}, {"message_types": ["SYSCALL"]}, {"keys": ["identity", "logins"]}])
+def test_events_of_two_nodes_with_one_time_stamp_and_serial_stay_apart(criteria):
+    # Two clients' events of the same time and serial, their records interleaved on the collector.
+    result = run(log_set(SAME_STAMP_LOG), now=AFTER_SAME_STAMP, **criteria)
+    syscalls = _by_node({"events": [e for e in result["events"] if e["records"][0]["type"] == "SYSCALL"]})
+    assert sorted(syscalls) == ["db1", "db2"]
+    assert [r["type"] for r in syscalls["db1"]["records"]] == ["SYSCALL", "CWD", "PATH", "PATH", "PROCTITLE"]
+    assert [r["type"] for r in syscalls["db2"]["records"]] == ["SYSCALL", "CWD", "PATH", "PATH", "PROCTITLE"]
+    assert syscalls["db1"]["keys"] == ["identity"] and syscalls["db2"]["keys"] == ["logins"]
+    assert syscalls["db2"]["summary"]["cwd"] == "/home/u"
+
+
+@pytest.mark.parametrize("node, text", [("db1", "fleetaudit-probe-db1"), ("db2", "fleetaudit-probe-db2"),
+                                        (None, "local-no-node")])
+def test_a_probe_is_found_under_its_own_node_when_another_shares_its_stamp(node, text):
+    events = run(log_set(SAME_STAMP_LOG), now=AFTER_SAME_STAMP, message_types=["USER"])["events"]
+    [event] = [e for e in events if e["node"] == node]
+    assert [r["fields"]["text"] for r in event["records"]] == [text]
+    if node:
+        [only] = run(log_set(SAME_STAMP_LOG), now=AFTER_SAME_STAMP, node=node, message_types=["USER"])["events"]
+        assert only["records"][0]["fields"]["text"] == text
+
+
+def test_incremental_search_of_two_nodes_with_one_stamp_returns_each_event_once(tmp_path):
+    with open(SAME_STAMP_LOG, "rb") as handle:
+        lines = handle.read().splitlines(keepends=True)
+    base = str(tmp_path / "audit.log")
+    # The first run ends after db1's USER record and before db2's of the same stamp.
+    write(base, lines[:13])
+    first = run(default_log_set(base), now=AFTER_SAME_STAMP)
+    write(base, lines[13:])
+    second = run(default_log_set(base), cursor=first["cursor"], now=AFTER_SAME_STAMP)
+    found = [(e["node"] or "", e["serial"]) for e in first["events"] + second["events"]]
+    assert sorted(found) == [("", 701), ("db1", 700), ("db1", 701), ("db2", 700), ("db2", 701),
+                             ("fa-collect-lane", 6290), ("fa-collect-lane", 6291)]
+    assert ("db2", 701) in [(e["node"], e["serial"]) for e in second["events"]]
+
+
 def test_collectors_own_records_have_its_node():
     result = run(log_set(COLLECTOR_LOG), now=AFTER_COLLECTION, node="fa-collect-lane")
     types = {event["summary"]["type"] for event in result["events"]}
