@@ -48,8 +48,12 @@ KEY = "bench-docker"
 DRIVER = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import log_set, search, load_cursor, save_cursor, decode_events
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import DEFAULT_REDACT_PATTERNS, EventFilter, Redactor
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.cursor import load_cursor, save_cursor
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_filter import EventFilter
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_transport import decode_events
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_search import search
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_set import log_set
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.redaction import DEFAULT_REDACT_PATTERNS, Redactor
 log, key, cursor_file = sys.argv[1:4]
 t1 = time.perf_counter()
 cursor = load_cursor(cursor_file) if cursor_file != "-" else None
@@ -67,22 +71,15 @@ print(json.dumps({"search_s": t2 - t1, "import_s": t1 - t0, "count": result["cou
 # The module's search cut into its phases, each timed over all matching events before the next.
 PHASES = r"""
 import os, sys, time, zlib
-from ansible_collections.fleetaudit.auditd.plugins.module_utils import audit_logs, audit_records
+from ansible_collections.fleetaudit.auditd.plugins.module_utils import event_json, event_filter, redaction, scan
 log, key, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
-
-
-class NoRedaction:
-    def event(self, records):
-        pass
-
-
-event_filter = audit_records.EventFilter(keys=[key])
-redactor = audit_records.Redactor(audit_records.DEFAULT_REDACT_PATTERNS)
+event_filter = event_filter.EventFilter(keys=[key])
+redactor = redaction.Redactor(redaction.DEFAULT_REDACT_PATTERNS)
 best = {}
 for attempt in range(repeat):
     fd = os.open(log, os.O_RDONLY)
     times = [time.process_time()]
-    raws = list(audit_logs.scan_matching(fd, 0, os.fstat(fd).st_size, audit_logs.needles_for(event_filter)))
+    raws = list(scan.scan_matching(fd, 0, os.fstat(fd).st_size, scan.needles_for(event_filter)))
     times.append(time.process_time())
     events = [raw.records() for raw in raws]
     times.append(time.process_time())
@@ -91,7 +88,7 @@ for attempt in range(repeat):
     for records in events:
         redactor.event(records)
     times.append(time.process_time())
-    texts = [audit_records.event_json(records, NoRedaction())[0] for records in events]
+    texts = [event_json.event_json(records)[0] for records in events]
     times.append(time.process_time())
     compressor = zlib.compressobj(1, zlib.DEFLATED, 31)
     for text in texts:
@@ -111,16 +108,16 @@ print("  %-24s %6.3f s  (%d events, %d records)" % ("sum", sum(best.values()), l
 # The floor (see --floor): the least host-side work of an exact redaction, best CPU time of --repeat.
 FLOOR = r"""
 import json, os, sys, time, zlib
-from ansible_collections.fleetaudit.auditd.plugins.module_utils import audit_logs, audit_records as records
+from ansible_collections.fleetaudit.auditd.plugins.module_utils import event_filter, records, redaction, scan
 log, key, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
-event_filter = records.EventFilter(keys=[key])
-redactor = records.Redactor(records.DEFAULT_REDACT_PATTERNS)
+event_filter = event_filter.EventFilter(keys=[key])
+redactor = redaction.Redactor(redaction.DEFAULT_REDACT_PATTERNS)
 best = None
 for attempt in range(repeat):
     start = time.process_time()
     fd = os.open(log, os.O_RDONLY)
     compressor, flagged = zlib.compressobj(1, zlib.DEFLATED, 31), 0
-    for raw in audit_logs.scan_matching(fd, 0, os.fstat(fd).st_size, audit_logs.needles_for(event_filter)):
+    for raw in scan.scan_matching(fd, 0, os.fstat(fd).st_size, scan.needles_for(event_filter)):
         raw.lines.sort()
         stamp = " msg=audit(%s): " % raw.token.decode()
         texts = []
@@ -128,7 +125,7 @@ for attempt in range(repeat):
             node, record_type, rest = records._split_header(line.decode("utf-8", "backslashreplace"), stamp)
             fields = {}
             records._parse_fields(rest.partition(records.ENRICHED_SEPARATOR)[0], record_type, fields)
-            texts.extend(fields[name] for name in records._free_text_names(record_type, fields))
+            texts.extend(fields[name] for name in redaction._free_text_names(record_type, fields))
         flagged += redactor._screen(texts)
         compressor.compress(b"\n".join(line for _offset, line in raw.lines) + b"\n\n")
     compressor.flush()
