@@ -74,14 +74,29 @@ def test_rule_changes_only_when_asked_for():
     assert serials(result) == [16771, 16784]
 
 
-def test_message_type_search_and_full_scan_agree():
-    by_type = run(log_set(ENRICHED), message_types=["USER_AUTH", "USER_ACCT"])
-    assert serials(by_type) == [16777, 16778]
+def test_full_scan_groups_each_event_once():
     everything = run(log_set(ENRICHED))
     assert sorted(serials(everything)) == sorted(set(serials(everything)))
     assert len(everything["events"]) == 23  # distinct serials in the file
-    failed = run(log_set(ENRICHED), success=False)
-    assert serials(failed) == [16792]
+    assert serials(run(log_set(ENRICHED), message_types=["USER_AUTH", "USER_ACCT"])) == [16777, 16778]
+    assert serials(run(log_set(ENRICHED), success=False)) == [16792]
+
+
+def by_node_time_serial(event):
+    return event["node"] or "", event["time"], event["serial"]
+
+
+@pytest.mark.parametrize("name", sorted(n for n in os.listdir(LOGS) if n.endswith(".log")))
+@pytest.mark.parametrize("types", [["USER_AUTH", "USER_ACCT"], ["PATH"], ["EXECVE", "CWD"], ["CONFIG_CHANGE"]])
+def test_message_type_search_and_full_scan_agree(name, types):
+    # The byte pre-filter (`type=T msg=`) finds exactly the events of a full scan that hold a record
+    # of one of the types, whole and alike.
+    everything = run(log_set(os.path.join(LOGS, name)))["events"]
+    expected = [event for event in everything if set(types).intersection(r["type"] for r in event["records"])]
+    by_type = run(log_set(os.path.join(LOGS, name)), message_types=types)["events"]
+    assert sorted(by_type, key=by_node_time_serial) == sorted(expected, key=by_node_time_serial)
+    if name == "audit-3.0.9-enriched.log":
+        assert expected, "the recorded log holds events of each of these types"
 
 
 def test_small_windows_give_the_same_events(monkeypatch):
