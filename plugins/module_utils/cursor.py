@@ -132,6 +132,7 @@ class NextCursor:
             self.log, self.offset, self.seen = known[-1], known[-1].size, []
 
     def after(self, scan):
+        """Moves on past one file's scan (a log_search.FileScan), unless an event was left before."""
         if self.held:
             self.seen.extend(token for _last, token in scan.returned)
             return

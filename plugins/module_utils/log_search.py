@@ -77,6 +77,8 @@ class FileScan:
 
 
 class _Search:
+    """One run of search(): the file being read, the events returned so far, the next cursor."""
+
     def __init__(self, files, event_filter, redactor, previous, max_events, now):
         self.files = files
         self.filter = event_filter
