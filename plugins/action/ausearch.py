@@ -21,7 +21,7 @@ import tempfile
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import decode_events
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_transport import decode_events
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_csv import events_csv
 
 # The files each format writes, by their file name extension.

@@ -21,6 +21,7 @@ MAX_LINE_LENGTH = 158
 ULONG_MAX = 2 ** 64 - 1
 INT_MAX = 2 ** 31 - 1
 TCP_PORT_MAX = 65535
+DEFAULT_LOG_FILE = "/var/log/audit/audit.log"
 
 YES_NO = ("yes", "no")
 FAILURE_ACTIONS = ("ignore", "syslog", "rotate", "email", "exec", "suspend", "single", "halt")
@@ -41,6 +42,11 @@ def parse_auditd_conf(text):
         if sep and name.strip():
             settings[name.strip().lower()] = value.strip()
     return settings
+
+
+def configured_log_file(settings):
+    """The live audit log that settings read by parse_auditd_conf name (auditd's default if none)."""
+    return settings.get("log_file") or DEFAULT_LOG_FILE
 
 
 def conf_value_text(value):
@@ -229,7 +235,7 @@ def _cross_errors(settings, user_keys, prefix):
     if conf_value_text(settings.get("name_format", "none")).lower() == "user" and not settings.get("name"):
         errors.append("%sname: name_format = user needs name, the name to put in events" % prefix)
     group = conf_value_text(settings.get("log_group", "root"))
-    log_file = conf_value_text(settings.get("log_file", "/var/log/audit/audit.log"))
+    log_file = conf_value_text(settings.get("log_file", DEFAULT_LOG_FILE))
     if group not in ("root", "0") and log_file.rsplit("/", 1)[0] == "/var/log":
         errors.append("%slog_file: %s is directly in /var/log, where auditd refuses to apply log_group = %s "
                       "(it would change a system directory's group); use a directory of its own" % (prefix, log_file, group))

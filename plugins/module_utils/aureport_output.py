@@ -107,7 +107,7 @@ def command(aureport, report, summary=False, success=None, start=None, end=None,
 
 
 def redacted(text, redactor):
-    """The report with each of its lines redacted (an audit_records.Redactor): a TTY report shows
+    """The report with each of its lines redacted (a redaction.Redactor): a TTY report shows
     the keystrokes typed, other reports the names of files, commands and accounts."""
     return "\n".join(map(redactor.text, text.split("\n")))
 

@@ -129,9 +129,8 @@ import os
 import re
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import log_file_from_conf
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import parse_rule_listing
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditd_conf import parse_auditd_conf
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditd_conf import configured_log_file, parse_auditd_conf
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.host_io import (
     boot_enabled,
     daemon_pid,
@@ -168,7 +167,7 @@ def main():
         with open(conf_path) as handle:
             conf_text = handle.read()
     result["conf"] = parse_auditd_conf(conf_text)
-    log_path = log_file_from_conf(conf_text)
+    log_path = configured_log_file(result["conf"])
     exists = os.path.isfile(log_path)
     result["log_file"] = dict(path=log_path, exists=exists, size=os.path.getsize(log_path) if exists else None)
 

@@ -169,12 +169,9 @@ cmd:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import LogSetError, configured_log_set
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (
-    TIME_WORDS,
-    module_redactor,
-    parse_time,
-)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_set import LogSetError, configured_log_set
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.redaction import module_redactor
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.timespec import TIME_WORDS, parse_time
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.aureport_output import (
     NO_EVENTS,
     REPORTS,

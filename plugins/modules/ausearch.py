@@ -150,6 +150,7 @@ options:
     description:
       - Where the incremental cursor is kept on the host (mode 0600, directory 0700).
       - Defaults to C(/var/lib/fleetaudit/ausearch/<name>.cursor.json).
+      - Only with O(incremental=true) (or O(cursor)); given otherwise, the task fails rather than ignore it.
     type: path
   max_events:
     description:
@@ -270,9 +271,51 @@ cursor:
   description:
     - The incremental cursor after this run, saved on the host when O(incremental) and
       O(commit_cursor) (through the action plugin, once the controller holds the events).
+    - Where the next run starts reading, and what it must not return again. Null when no log file was
+      read and no cursor was given.
   returned: success
   type: dict
-  sample: {version: 1, path: /var/log/audit/audit.log, inode: 1441793, offset: 8388774, seen: [], last: [1795711859, 583, 3571]}
+  contains:
+    version:
+      description: Format of the cursor (V(1)).
+      type: int
+    path:
+      description: The log file the next run starts in.
+      type: str
+    dev:
+      description: Device number of that file, which with RV(cursor.inode) and RV(cursor.head) finds it again once rotated to C(.1).
+      type: int
+    inode:
+      description: Inode number of that file.
+      type: int
+    head:
+      description:
+        - The C(sec.ms:serial) stamp of that file's first record (empty when it had none); it tells the file
+          from a newer one that reuses its inode.
+      type: str
+    offset:
+      description: Byte offset in that file where the next run starts reading.
+      type: int
+    seen:
+      description:
+        - C(sec.ms:serial) stamps of the events at or after RV(cursor.offset) that were returned already,
+          and are not returned again.
+      type: list
+      elements: str
+    last:
+      description: C([sec, ms, serial]) of the newest event returned so far (null before the first).
+      type: list
+      elements: int
+    waiting:
+      description:
+        - C([sec, ms, serial]) of the oldest event left for the next run (still growing, after O(end), or beyond
+          O(max_events)); null when none was.
+        - When the cursor's file is lost (rotated away or truncated), the events no newer than RV(cursor.last)
+          and older than this one are taken as returned.
+      type: list
+      elements: int
+  sample: {version: 1, path: /var/log/audit/audit.log, dev: 64769, inode: 1441793, head: "1795711800.102:3402",
+           offset: 8388774, seen: ["1795711859.583:3571"], last: [1795711859, 583, 3571], waiting: null}
 cursor_lost:
   description:
     - The cursor's file was rotated away or truncated; events were de-duplicated by time and serial.
@@ -345,20 +388,12 @@ import os
 import pwd
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import (
-    CURSOR_VERSION,
-    LogSetError,
-    configured_log_set,
-    load_cursor,
-    log_set,
-    save_cursor,
-    search,
-)
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (
-    EventFilter,
-    module_redactor,
-    parse_time,
-)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.cursor import CURSOR_VERSION, load_cursor, save_cursor
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_filter import EventFilter
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_search import search
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_set import LogSetError, configured_log_set, log_set
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.redaction import module_redactor
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.timespec import parse_time
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import parse_rule_listing, rule_keys
 
 CURSOR_DIR = "/var/lib/fleetaudit/ausearch"
@@ -467,6 +502,9 @@ def main():
     if "/" in params["name"] or params["name"] in ("", ".", ".."):
         module.fail_json(msg="name %r must be a plain file name (it names the cursor and the .jsonl file)"
                          % params["name"])
+    if params["cursor_file"] and not params["incremental"] and params["cursor"] is None:
+        module.fail_json(msg="cursor_file is used only by an incremental search: set incremental: true, "
+                         "or leave cursor_file out")
     cursor_file = params["cursor_file"] or os.path.join(CURSOR_DIR, params["name"] + ".cursor.json")
     if params["cursor"] is not None:
         _commit(module, cursor_file, params["cursor"])

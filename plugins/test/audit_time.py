@@ -34,7 +34,7 @@ _value:
   type: bool
 """
 
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import parse_time
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.timespec import parse_time
 
 
 def audit_time(value):

@@ -161,6 +161,8 @@ def test_dest_file_is_private_and_rewritten_only_on_change(watched, tmp_path):
     ({"message_types": ["NOT_A_TYPE"]}, "unknown message type"),
     ({"start": "tomorrow"}, "bad time"),
     ({"syscall": ["no_such_call"]}, "unknown system call"),
+    # A cursor file of a search that keeps no cursor was once ignored in silence.
+    ({"input": FIXTURE_LOG, "cursor_file": "/nonexistent/events.cursor.json"}, "cursor_file is used only by an incremental"),
 ])
 def test_bad_input_fails_clearly(args, message):
     result = run_module("ausearch", args)

@@ -55,12 +55,10 @@ from ansible.playbook.play_context import PlayContext  # noqa: E402
 from ansible.playbook.task import Task  # noqa: E402
 
 from ansible_collections.fleetaudit.auditd.plugins.action.ausearch import ActionModule  # noqa: E402
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import log_set, search  # noqa: E402
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (  # noqa: E402
-    DEFAULT_REDACT_PATTERNS,
-    EventFilter,
-    Redactor,
-)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_filter import EventFilter  # noqa: E402
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_search import search  # noqa: E402
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_set import log_set  # noqa: E402
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.redaction import DEFAULT_REDACT_PATTERNS, Redactor  # noqa: E402
 
 LOG = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "logs", "audit-3.0.9-enriched.log")
 

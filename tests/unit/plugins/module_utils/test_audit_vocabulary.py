@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import EventFilter
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_filter import EventFilter
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_vocabulary import (
     MESSAGE_TYPE_NUMBERS,
     MESSAGE_TYPES,

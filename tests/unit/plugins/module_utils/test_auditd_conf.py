@@ -12,6 +12,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditd_conf impo
     conf_errors,
     conf_lines,
     conf_value_text,
+    configured_log_file,
     known_settings,
     parse_auditd_conf,
 )
@@ -240,3 +241,8 @@ def test_values_are_written_as_auditd_reads_them():
 def test_parse_keeps_values_as_text():
     assert parse_auditd_conf("# c\nNum_Logs = 5\n\nspace_left_action = exec /x\n") == {
         "num_logs": "5", "space_left_action": "exec /x"}
+
+
+def test_configured_log_file_is_auditds_default_when_not_set():
+    assert configured_log_file(parse_auditd_conf("Log_File = /srv/audit/a.log\n")) == "/srv/audit/a.log"
+    assert configured_log_file(parse_auditd_conf("num_logs = 5\nlog_file =\n")) == "/var/log/audit/audit.log"

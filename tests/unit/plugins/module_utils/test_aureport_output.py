@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import DEFAULT_REDACT_PATTERNS, Redactor
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.redaction import DEFAULT_REDACT_PATTERNS, Redactor
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.aureport_output import command, parse, redacted
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "aureport")

@@ -7,12 +7,11 @@ import os
 
 import pytest
 
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import decode_events, log_set, search
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (
-    DEFAULT_REDACT_PATTERNS,
-    EventFilter,
-    Redactor,
-)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_filter import EventFilter
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_transport import decode_events
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_search import search
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_set import log_set
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.redaction import DEFAULT_REDACT_PATTERNS, Redactor
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_csv import COLUMNS, events_csv, safe_cell
 
 LOG = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "logs", "audit-3.0.9-enriched.log")

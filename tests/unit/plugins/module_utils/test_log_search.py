@@ -1,4 +1,4 @@
-"""The log set, the scan and the incremental cursor, on recorded audit 3.0.9 logs written into
+"""Searches of the log set (the scan and the incremental cursor), on recorded audit 3.0.9 logs written into
 temporary log directories (rotation, truncation, interleaving, window boundaries)."""
 
 import gzip
@@ -8,32 +8,24 @@ import shutil
 
 import pytest
 
-from ansible_collections.fleetaudit.auditd.plugins.module_utils import audit_logs
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import (
-    LogSetError,
-    decode_events,
-    default_log_set,
-    log_file_from_conf,
-    log_set,
-    search,
-)
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (
-    DEFAULT_REDACT_PATTERNS,
-    EventFilter,
-    Redactor,
+from ansible_collections.fleetaudit.auditd.plugins.module_utils import scan
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_filter import EventFilter
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_transport import decode_events
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_search import search
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_set import LogSetError, default_log_set, log_set
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.redaction import DEFAULT_REDACT_PATTERNS, Redactor
+from ansible_collections.fleetaudit.auditd.tests.unit.plugins.module_utils.recorded_events import (
+    ENRICHED,
+    LOGS,
+    recorded_lines,
+    rotate,
+    write,
 )
 
-LOGS = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "logs")
-ENRICHED = os.path.join(LOGS, "audit-3.0.9-enriched.log")
 # Serials that `ausearch -if audit-3.0.9-enriched.log -k KEY` finds, less its CONFIG_CHANGE events.
 WATCH_SERIALS = [16773, 16774, 16775, 16776]
 DEL_SERIALS = [16791, 16792]
 LATER = 1795712100.0  # "now" for the searches: after the recorded events
-
-
-def recorded_lines():
-    with open(ENRICHED, "rb") as handle:
-        return handle.read().splitlines(keepends=True)
 
 
 def run(files, cursor=None, now=LATER, max_events=0, **criteria):
@@ -82,21 +74,36 @@ def test_rule_changes_only_when_asked_for():
     assert serials(result) == [16771, 16784]
 
 
-def test_message_type_search_and_full_scan_agree():
-    by_type = run(log_set(ENRICHED), message_types=["USER_AUTH", "USER_ACCT"])
-    assert serials(by_type) == [16777, 16778]
+def test_full_scan_groups_each_event_once():
     everything = run(log_set(ENRICHED))
     assert sorted(serials(everything)) == sorted(set(serials(everything)))
     assert len(everything["events"]) == 23  # distinct serials in the file
-    failed = run(log_set(ENRICHED), success=False)
-    assert serials(failed) == [16792]
+    assert serials(run(log_set(ENRICHED), message_types=["USER_AUTH", "USER_ACCT"])) == [16777, 16778]
+    assert serials(run(log_set(ENRICHED), success=False)) == [16792]
+
+
+def by_node_time_serial(event):
+    return event["node"] or "", event["time"], event["serial"]
+
+
+@pytest.mark.parametrize("name", sorted(n for n in os.listdir(LOGS) if n.endswith(".log")))
+@pytest.mark.parametrize("types", [["USER_AUTH", "USER_ACCT"], ["PATH"], ["EXECVE", "CWD"], ["CONFIG_CHANGE"]])
+def test_message_type_search_and_full_scan_agree(name, types):
+    # The byte pre-filter (`type=T msg=`) finds exactly the events of a full scan that hold a record
+    # of one of the types, whole and alike.
+    everything = run(log_set(os.path.join(LOGS, name)))["events"]
+    expected = [event for event in everything if set(types).intersection(r["type"] for r in event["records"])]
+    by_type = run(log_set(os.path.join(LOGS, name)), message_types=types)["events"]
+    assert sorted(by_type, key=by_node_time_serial) == sorted(expected, key=by_node_time_serial)
+    if name == "audit-3.0.9-enriched.log":
+        assert expected, "the recorded log holds events of each of these types"
 
 
 def test_small_windows_give_the_same_events(monkeypatch):
     expected = serials(run(log_set(ENRICHED), keys=["fa_watch", "fa_del"]))
     full = sorted(serials(run(log_set(ENRICHED))))
-    monkeypatch.setattr(audit_logs, "WINDOW", 700)
-    monkeypatch.setattr(audit_logs, "PENDING_EVENTS", 2)
+    monkeypatch.setattr(scan, "WINDOW", 700)
+    monkeypatch.setattr(scan, "PENDING_EVENTS", 2)
     assert serials(run(log_set(ENRICHED), keys=["fa_watch", "fa_del"])) == expected
     assert sorted(serials(run(log_set(ENRICHED)))) == full
 
@@ -107,7 +114,7 @@ def test_key_cut_by_a_window_end_is_found(monkeypatch):
     # Windows whose end falls inside a ` key="fa_watch"`: the event belongs to the window it starts in.
     cuts = [text.find(b' key="fa_watch"') + 5, text.rfind(b' key="fa_del"') + 3]
     for cut in cuts:
-        monkeypatch.setattr(audit_logs, "WINDOW", cut)
+        monkeypatch.setattr(scan, "WINDOW", cut)
         assert serials(run(log_set(ENRICHED), keys=["fa_watch", "fa_del"])) == expected, cut
 
 
@@ -124,56 +131,10 @@ def test_max_events_truncates_and_the_cursor_resumes():
     assert serials(rest) == WATCH_SERIALS[3:] + DEL_SERIALS and rest["truncated"] is False
 
 
-def test_missing_path_and_unreadable_file_fail_clearly(tmp_path):
-    with pytest.raises(LogSetError, match="does not exist"):
-        log_set(str(tmp_path / "nope"))
-    with pytest.raises(LogSetError, match="directory .* does not exist"):
-        default_log_set(str(tmp_path / "no-dir" / "audit.log"))
-    if os.geteuid() != 0:
-        unreadable = tmp_path / "audit.log"
-        unreadable.write_text("x")
-        unreadable.chmod(0)
-        with pytest.raises(LogSetError, match="cannot read audit log"):
-            log_set(str(unreadable))
-
-
-def test_log_file_from_auditd_conf():
-    assert log_file_from_conf("# x\nlog_file = /srv/audit/a.log\nnum_logs = 5\n") == "/srv/audit/a.log"
-    assert log_file_from_conf("num_logs = 5\n") == "/var/log/audit/audit.log"
-
-
-def write(path, lines):
-    with open(path, "ab") as handle:
-        handle.writelines(lines)
-
-
-def rotate(directory, keep=3):
-    """What auditd does: audit.log.N-1 -> audit.log.N, ..., audit.log -> audit.log.1, new audit.log."""
-    base = os.path.join(directory, "audit.log")
-    for index in range(keep - 1, 0, -1):
-        if os.path.exists("%s.%d" % (base, index)):
-            os.rename("%s.%d" % (base, index), "%s.%d" % (base, index + 1))
-    os.rename(base, base + ".1")
-    open(base, "wb").close()
-
-
 def test_default_log_set_is_empty_before_auditd_wrote_a_log(tmp_path):
     # A host without kernel audit: the directory exists, auditd never ran.
     assert default_log_set(str(tmp_path / "audit.log")) == []
     assert run([], keys=["fa_watch"])["count"] == 0
-
-
-def test_default_log_set_orders_rotated_files_oldest_first(tmp_path):
-    lines = recorded_lines()
-    base = str(tmp_path / "audit.log")
-    write(base, lines[:10])
-    rotate(str(tmp_path))
-    write(base, lines[10:20])
-    rotate(str(tmp_path))
-    write(base, lines[20:])
-    assert [os.path.basename(f.path) for f in default_log_set(base)] == ["audit.log.2", "audit.log.1", "audit.log"]
-    assert [os.path.basename(f.path) for f in log_set(str(tmp_path))] == ["audit.log.2", "audit.log.1", "audit.log"]
-    assert serials(run(default_log_set(base), keys=["fa_watch"])) == WATCH_SERIALS
 
 
 def test_rotated_file_before_the_time_window_is_not_read(tmp_path):
@@ -189,7 +150,7 @@ def test_rotated_file_before_the_time_window_is_not_read(tmp_path):
 
 
 def test_time_window_start_is_found_without_reading_the_older_part(tmp_path, monkeypatch):
-    monkeypatch.setattr(audit_logs, "BISECT_SLACK", 2048)
+    monkeypatch.setattr(scan, "BISECT_SLACK", 2048)
     lines = recorded_lines()
     base = str(tmp_path / "audit.log")
     # The recorded events again and again, one second apart per copy, serials going up.
@@ -292,19 +253,6 @@ def test_cursor_file_rotated_away_falls_back_to_time_and_serial(tmp_path):
     second = run(default_log_set(base), cursor=first["cursor"], keys=["fa_watch"])
     assert second["cursor_lost"] is True
     assert serials(second) == WATCH_SERIALS[2:]
-
-
-def test_cursor_round_trip_on_disk(tmp_path):
-    cursor = run(log_set(ENRICHED), keys=["fa_watch"])["cursor"]
-    path = str(tmp_path / "state" / "events.cursor.json")
-    assert audit_logs.save_cursor(path, cursor) is True
-    assert audit_logs.save_cursor(path, cursor) is False
-    assert audit_logs.load_cursor(path) == cursor
-    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
-    assert oct(os.stat(os.path.dirname(path)).st_mode & 0o777) == "0o700"
-    shutil.copy(ENRICHED, path)
-    with pytest.raises(LogSetError, match="cannot read cursor file"):
-        audit_logs.load_cursor(path)
 
 
 def test_transfer_is_compressed():
@@ -468,19 +416,6 @@ def test_cursor_of_another_log_set_is_refused(tmp_path):
     assert serials(run(default_log_set(str(system / "audit.log")), cursor=cursor, keys=["fa_watch"])) == []
 
 
-def test_log_directory_leaves_out_compressed_files(tmp_path):
-    # logrotate's `compress` leaves audit.log.2.gz beside the logs: not text, and, read after the
-    # live log, it took the cursor away from it (new events were never read again).
-    lines = recorded_lines()
-    with gzip.open(str(tmp_path / "audit.log.2.gz"), "wb") as handle:
-        handle.writelines(lines[:7])
-    write(str(tmp_path / "audit.log"), lines[7:17])
-    assert [os.path.basename(f.path) for f in log_set(str(tmp_path))] == ["audit.log"]
-    first = run(log_set(str(tmp_path)), keys=["fa_watch"])
-    write(str(tmp_path / "audit.log"), lines[17:29])
-    assert serials(run(log_set(str(tmp_path)), cursor=first["cursor"], keys=["fa_watch"])) == WATCH_SERIALS[2:]
-
-
 def test_lost_cursor_moved_back_by_max_events_repeats_nothing(tmp_path):
     # logrotate's copytruncate: the log is copied to audit.log.1 and truncated, so the cursor's file
     # is lost and its events are told apart by time and serial. That run, bounded by max_events,
@@ -566,3 +501,29 @@ def test_collectors_own_records_have_its_node():
     result = run(log_set(COLLECTOR_LOG), now=AFTER_COLLECTION, node="fa-collect-lane")
     types = {event["summary"]["type"] for event in result["events"]}
     assert types == {"DAEMON_START", "DAEMON_ACCEPT", "DAEMON_CLOSE"}
+
+
+def test_default_log_set_orders_rotated_files_oldest_first(tmp_path):
+    lines = recorded_lines()
+    base = str(tmp_path / "audit.log")
+    write(base, lines[:10])
+    rotate(str(tmp_path))
+    write(base, lines[10:20])
+    rotate(str(tmp_path))
+    write(base, lines[20:])
+    assert [os.path.basename(f.path) for f in default_log_set(base)] == ["audit.log.2", "audit.log.1", "audit.log"]
+    assert [os.path.basename(f.path) for f in log_set(str(tmp_path))] == ["audit.log.2", "audit.log.1", "audit.log"]
+    assert serials(run(default_log_set(base), keys=["fa_watch"])) == WATCH_SERIALS
+
+
+def test_log_directory_leaves_out_compressed_files(tmp_path):
+    # logrotate's `compress` leaves audit.log.2.gz beside the logs: not text, and, read after the
+    # live log, it took the cursor away from it (new events were never read again).
+    lines = recorded_lines()
+    with gzip.open(str(tmp_path / "audit.log.2.gz"), "wb") as handle:
+        handle.writelines(lines[:7])
+    write(str(tmp_path / "audit.log"), lines[7:17])
+    assert [os.path.basename(f.path) for f in log_set(str(tmp_path))] == ["audit.log"]
+    first = run(log_set(str(tmp_path)), keys=["fa_watch"])
+    write(str(tmp_path / "audit.log"), lines[17:29])
+    assert serials(run(log_set(str(tmp_path)), cursor=first["cursor"], keys=["fa_watch"])) == WATCH_SERIALS[2:]

@@ -13,20 +13,14 @@ import shutil
 
 import pytest
 
-from ansible_collections.fleetaudit.auditd.plugins.module_utils import audit_logs
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import (
-    EVENT_TIMEOUT,
-    decode_events,
-    default_log_set,
-    load_cursor,
-    save_cursor,
-    search,
-)
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import (
-    EventFilter,
-    Redactor,
-    parse_event,
-)
+from ansible_collections.fleetaudit.auditd.plugins.module_utils import scan
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.cursor import CURSOR_VERSION, load_cursor, save_cursor
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_filter import EventFilter
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_transport import decode_events
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_search import EVENT_TIMEOUT, search
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_set import LogSetError, default_log_set, log_set
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.records import parse_event
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.redaction import Redactor
 
 RECORDED = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "logs", "audit-3.0.9-enriched.log")
 _STAMP = re.compile(rb"msg=audit\(\d+\.\d+:\d+\)")
@@ -260,16 +254,29 @@ def play(seed, directory):
 
 
 def test_incremental_runs_return_each_event_once_and_whole(tmp_path, monkeypatch):
-    scan = (audit_logs.WINDOW, audit_logs.BISECT_SLACK)
+    defaults = (scan.WINDOW, scan.BISECT_SLACK)
     for seed in range(50):
         # Every other host is scanned in windows of a few records, and bisected closely.
-        monkeypatch.setattr(audit_logs, "WINDOW", 1000 if seed % 2 else scan[0])
-        monkeypatch.setattr(audit_logs, "BISECT_SLACK", 300 if seed % 2 else scan[1])
+        monkeypatch.setattr(scan, "WINDOW", 1000 if seed % 2 else defaults[0])
+        monkeypatch.setattr(scan, "BISECT_SLACK", 300 if seed % 2 else defaults[1])
         play(seed, str(tmp_path / str(seed)))
 
 
 def test_a_cursor_that_cannot_be_written_leaves_no_temporary_file(tmp_path):
     path = str(tmp_path / "events.cursor.json")
     with pytest.raises(TypeError):
-        audit_logs.save_cursor(path, {"version": audit_logs.CURSOR_VERSION, "files": object()})
+        save_cursor(path, {"version": CURSOR_VERSION, "files": object()})
     assert os.listdir(str(tmp_path)) == []
+
+
+def test_cursor_round_trip_on_disk(tmp_path):
+    cursor = search(log_set(RECORDED), EventFilter(keys=["fa_watch"]), Redactor([]), now=1795712100.0)["cursor"]
+    path = str(tmp_path / "state" / "events.cursor.json")
+    assert save_cursor(path, cursor) is True
+    assert save_cursor(path, cursor) is False
+    assert load_cursor(path) == cursor
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    assert oct(os.stat(os.path.dirname(path)).st_mode & 0o777) == "0o700"
+    shutil.copy(RECORDED, path)
+    with pytest.raises(LogSetError, match="cannot read cursor file"):
+        load_cursor(path)
