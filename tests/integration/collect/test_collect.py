@@ -85,7 +85,7 @@ def on_collector(inventory, token, node, wait=WAIT_SECONDS):
 def test_client_ships_events_that_the_collector_keeps_under_its_node(inventory, client, tmp_path):
     tasks = configure_client(inventory, client, tmp_path, True)
     assert tasks["Write the dispatcher plugin files"][client.name]["changed"] is True
-    assert tasks["Verify that audisp-remote runs"][client.name]["rc"] == 0
+    assert [r["rc"] for r in tasks["Verify that the active plugins run"][client.name]["results"]] == [0]
     assert "active = yes\n" in client.run("cat", "/etc/audit/plugins.d/au-remote.conf").stdout
     token = probe(client)
     found = on_collector(inventory, token, client.node)
