@@ -175,7 +175,7 @@ options:
     version_added: 1.1.0
   containers:
     description:
-      - Tie each event to the Docker container its process ran in: every event's C(summary) gets
+      - Tie each event to the Docker container its process ran in. Every event's C(summary) gets
         C(container) (C(id), C(name), C(image), and C(created_by), the C(auid), C(auid_name),
         C(argv) and C(event_id) of the C(docker run) or C(docker create) that made it, when a
         logged-in user's docker client did) and C(runtime) (V(docker)), both null for a process of the host.
