@@ -29,6 +29,9 @@ LAUNCH_WINDOW = 60.0
 _MAKERS = (("run",), ("create",), ("container", "run"), ("container", "create"))
 _UNSET_AUID = 4294967295
 _CONTAINER_ID = re.compile(r"^[0-9a-f]{64}$")
+# Global options of the docker client that take a value in the next word.
+_VALUE_OPTIONS = frozenset(("-H", "--host", "-c", "--context", "--config", "-l", "--log-level",
+                            "--tlscacert", "--tlscert", "--tlskey"))
 
 
 def event_id(event):
@@ -60,10 +63,7 @@ def _client_command(argv):
     """The words of a docker client command line after its global options (-H, --context, ...)."""
     words = list(argv[1:])
     while words and words[0].startswith("-"):
-        option = words.pop(0)
-        # Global options that take a value in the next word.
-        if "=" not in option and option in ("-H", "--host", "-c", "--context", "--config", "-l",
-                                             "--log-level", "--tlscacert", "--tlscert", "--tlskey"):
+        if words.pop(0) in _VALUE_OPTIONS:
             words = words[1:]
     return words
 

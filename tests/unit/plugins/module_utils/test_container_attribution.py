@@ -109,7 +109,7 @@ def test_the_creators_argv_is_redacted():
         "exe": "/usr/bin/docker", "auid": 1000, "AUID": "dockeruser", "success": "yes"},
         "EXECVE": {"ARGV": ["docker", "run", "-e", "DB_PASSWORD=hunter2", "--name", "fa-web", IMAGE]}})
     events = [event(*SLEEP_IN_FA_WEB)]
-    lines = [l for l in laurel_lines() if '"ID":"1796437318.536:89"' not in l] + [line + "\n"]
+    lines = [text for text in laurel_lines() if '"ID":"1796437318.536:89"' not in text] + [line + "\n"]
     ca.attribute_events(events, lines, inspect_json(), Redactor(DEFAULT_REDACT_PATTERNS))
     assert "hunter2" not in json.dumps(events)
     assert events[0]["summary"]["container"]["created_by"]["auid"] == 1000
