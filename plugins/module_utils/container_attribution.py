@@ -220,8 +220,7 @@ def attribute_events(events, laurel_lines, inspect_json, redactor=None):
 def _read_lines(paths):
     for path in paths:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                yield line
+            yield from handle
 
 
 def docker_inspect_all(run_command, docker):
