@@ -14,7 +14,8 @@ DEMO_VM=demo-vm
 DEMO_VM_PORT=${FLEETAUDIT_DEMO_VM_PORT:-2290}
 DEMO_DIR="$CACHE_DIR/demo"
 # The VM is a Docker host (scripts/vm.sh): its docker group's login user runs a container, execs
-# into it, runs a privileged one and one with the host's /etc mounted, from the VM's local image.
+# into it, runs a privileged one and one with the host's /etc mounted, from the VM's local image,
+# and leaves one running that touched the bind-mounted daemon.json (laurel names it in the events).
 DEMO_DOCKER_USER=dockeruser
 # shellcheck disable=SC2016 # the VM's shell expands $image
 DEMO_DOCKER_ACTIVITY='set -e; image=fleetaudit/busybox:local
@@ -23,7 +24,9 @@ docker run -d --name demo-web $image sleep 300
 docker exec demo-web cat /etc/hostname
 docker run --rm --privileged $image true
 docker run --rm -v /etc:/host-etc:ro $image cat /host-etc/shadow >/dev/null
-docker rm -f demo-web'
+docker rm -f demo-web
+docker rm -f demo-editor >/dev/null 2>&1 || true
+docker run -d --name demo-editor -v /etc/docker:/etc-docker $image sh -c "touch /etc-docker/daemon.json; exec sleep 3600"'
 REPORT_DIR="${FLEETAUDIT_REPORT_DIR:-$REPO_ROOT/audit-reports}"
 
 "$REPO_ROOT/scripts/bootstrap.sh" venv docker qemu
@@ -61,6 +64,21 @@ print(", ".join("%d %s" % (count, status) for status, count in summary.items() i
 PY
 )
 
+# The events laurel tied to a container, as the gathered files have them.
+containers=$(python - "$REPORT_DIR"/gather-*/"$DEMO_VM"/events.jsonl <<'PY'
+import json, sys
+seen = {}
+for line in open(sorted(sys.argv[1:])[-1]):
+    container = json.loads(line)["summary"].get("container")
+    if container:
+        creator = container["created_by"] or {}
+        seen[container["id"]] = "%s (%s, %s, started by %s)" % (
+            container["name"] or "removed", container["image"] or "image unknown", container["id"][:12],
+            creator.get("auid_name") or "no logged-in user")
+print("; ".join(seen.values()) or "none")
+PY
+)
+
 cat <<SUMMARY
 
 Demo fleet: web1, web2 (Debian 12 containers), db1 (Debian 13 container), $DEMO_VM (Debian 12 VM,
@@ -68,6 +86,7 @@ a Docker host: its trail is under the docker and cis-docker-1.1.N keys).
 Containers have no kernel audit of their own: they are reported as such, never as compliant.
 Fleet report:   $(readlink -f "$REPORT_DIR/latest")/fleet.html
 Events:         $REPORT_DIR/gather-*/ (JSON Lines per host)
+Containers:     $containers (events on $DEMO_VM tied to them by laurel)
 Compliance:     $verdicts (playbook exit $compliance_rc)
 Stop the fleet: scripts/demo-fleet.sh down; scripts/vm.sh stop $DEMO_VM
 SUMMARY

@@ -23,8 +23,10 @@ VM_CACHE="$IMAGE_CACHE/vm"
 INSTANCES="$IMAGE_CACHE/instances"
 SSH_KEY="$VM_CACHE/ssh/id_ed25519"
 # Every guest is a Docker host (Debian's docker.io, with apparmor for its default container
-# profile, as the package recommends); busybox-static makes its local image.
-GUEST_PACKAGES=linux-image-amd64,openssh-server,systemd-sysv,dbus,udev,iproute2,python3,python3-apt,auditd,audispd-plugins,docker.io,apparmor,busybox-static
+# profile, as the package recommends); busybox-static makes its local image. laurel (auditd's
+# JSON plugin that names the container of each process) is installed but left inactive: the
+# role's auditd_laurel_enabled turns it on, as it would on a fleet host (guests have no network).
+GUEST_PACKAGES=linux-image-amd64,openssh-server,systemd-sysv,dbus,udev,iproute2,python3,python3-apt,auditd,audispd-plugins,docker.io,apparmor,busybox-static,laurel
 # A user in the docker group who logs in over SSH (root's key): a real session, so its auid is set.
 DOCKER_USER=dockeruser
 # The image every guest makes at boot from busybox-static, with no registry.
@@ -75,6 +77,7 @@ EOF
   echo localhost >"$root/etc/hostname"
   printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
   systemctl --root="$root" --quiet enable systemd-networkd ssh
+  sed -i 's/^active = yes/active = no/' "$root/etc/audit/plugins.d/laurel.conf"
   provision_docker "$root"
   [ -n "$(ls "$root"/etc/ssh/ssh_host_*_key 2>/dev/null)" ] || ssh-keygen -A -f "$root"
 }

@@ -27,6 +27,10 @@ options:
   syslog_facility:
     description: For C(audisp-syslog), the facility (C(LOG_LOCAL0) to C(LOG_LOCAL7), C(LOG_AUTH), ...).
     type: str
+  args:
+    description: The arguments of any other plugin program (C(--config /etc/laurel/config.toml)).
+    type: str
+    version_added: 1.1.0
 """
 
 EXAMPLES = r"""
@@ -45,9 +49,9 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_remote import plugin_conf, syslog_plugin_args
 
 
-def audisp_plugin_conf(active, path, syslog_priority=None, syslog_facility=None):
+def audisp_plugin_conf(active, path, syslog_priority=None, syslog_facility=None, args=None):
     try:
-        args = syslog_plugin_args(syslog_priority, syslog_facility) if syslog_priority else None
+        args = syslog_plugin_args(syslog_priority, syslog_facility) if syslog_priority else args
     except ValueError as exc:
         raise AnsibleFilterError(str(exc)) from None
     return plugin_conf(bool(active), path, args)

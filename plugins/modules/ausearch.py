@@ -188,6 +188,23 @@ options:
     elements: str
     choices: [jsonl, csv]
     default: [jsonl]
+  containers:
+    description:
+      - Tie each event to the Docker container its process ran in. Every event's C(summary) gets
+        C(container) (C(id), C(name), C(image), and C(created_by), the C(auid), C(auid_name),
+        C(argv) and C(event_id) of the C(docker run) or C(docker create) that made it, when a
+        logged-in user's docker client did) and C(runtime) (V(docker)), both null for a process of the host.
+      - Needs laurel (role P(fleetaudit.auditd.auditd#role), C(auditd_laurel_enabled)), whose log
+        (O(laurel_log)) holds the container id of each event as it happened. Names and images come
+        from one C(docker inspect) of the host's containers per search; a container removed since
+        keeps its id only. Without laurel's log or docker, a warning says so and containers are null.
+    type: bool
+    default: false
+    version_added: 1.1.0
+  laurel_log:
+    description: laurel's JSON log; its rotated generations (C(.1), C(.2), ...) are read too.
+    type: path
+    default: /var/log/laurel/audit.log
     version_added: 1.1.0
 notes:
   - Reading the system log set needs root (the log is mode 0600 or 0640).
@@ -237,7 +254,8 @@ events:
       (each with C(type), C(fields), and the ENRICHED log's C(interpreted) fields when present; an
       SELinux C(avc:) verdict becomes the fields C(seresult) and C(seperms), as auparse names them)
       and a flat C(summary) with C(type), C(syscall), C(success), C(exe), C(comm), C(pid), C(ppid), C(uid),
-      C(auid), C(uid_name), C(auid_name), C(argv), C(cwd) and C(paths).
+      C(auid), C(uid_name), C(auid_name), C(argv), C(cwd) and C(paths); with O(containers=true)
+      also C(container) and C(runtime).
     - C(host) is the inventory name of the host whose log was searched (with a collector, the
       collector; C(node) names the host that sent the event, when its auditd sets C(name_format)),
       so that events merged from many files keep their origin.
@@ -395,6 +413,10 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_set import L
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.redaction import module_redactor
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.timespec import parse_time
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import parse_rule_listing, rule_keys
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.container_attribution import (
+    DEFAULT_LAUREL_LOG,
+    attribute_search_result,
+)
 
 CURSOR_DIR = "/var/lib/fleetaudit/ausearch"
 
@@ -493,6 +515,8 @@ def main():
             dest=dict(type="path"),
             dest_by=dict(type="str", default="host", choices=["host", "node"]),
             formats=dict(type="list", elements="str", default=["jsonl"], choices=["jsonl", "csv"]),
+            containers=dict(type="bool", default=False),
+            laurel_log=dict(type="path", default=DEFAULT_LAUREL_LOG),
         ),
         supports_check_mode=True,
     )
@@ -531,6 +555,8 @@ def main():
             changed = save_cursor(cursor_file, result["cursor"])
     except (LogSetError, OSError) as exc:
         module.fail_json(msg="audit log search failed: %s" % exc)
+    if params["containers"]:
+        result = attribute_search_result(module, result, params["laurel_log"], redactor)
     # A key that no loaded rule carries is most often misspelt: say so rather than return 0 events
     # in silence. Only for this host's own log; another log (input) may come from elsewhere.
     unloaded = _unloaded_keys(module, params["keys"]) if params["keys"] and not params["input"] else None

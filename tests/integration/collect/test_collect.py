@@ -98,7 +98,7 @@ def test_clients_ship_events_that_the_collector_keeps_under_their_nodes(inventor
     tokens = {}
     for client in clients:
         assert tasks["Write the dispatcher plugin files"][client.name]["changed"] is True
-        assert tasks["Verify that audisp-remote runs"][client.name]["rc"] == 0
+        assert [r["rc"] for r in tasks["Verify that the active plugins run"][client.name]["results"]] == [0]
         assert "active = yes\n" in client.run("cat", "/etc/audit/plugins.d/au-remote.conf").stdout
         tokens[client.node] = probe(client)
     for node, token in tokens.items():

@@ -1,0 +1,268 @@
+# Copyright: (c) 2026, fleetaudit maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Ties audit events to the Docker containers their processes ran in.
+
+The kernels of Debian 12 and 13 put no container identifier in audit records, and a process's
+cgroup can be read only while it lives. laurel, an auditd dispatcher plugin, reads it as each event
+passes through auditd and writes the container id into its own JSON log (CONTAINER_INFO.ID). This
+module joins that log with the search's events by event id (time and serial), maps each id to the
+container's name and image with one `docker inspect` of every container the host has, and links a
+container to the login user (auid) whose `docker run` or `docker create` made it, from the docker
+client's own executions in the same log (the kernel records container processes with auid unset).
+"""
+
+from __future__ import annotations
+
+import base64
+import calendar
+import json
+import os
+import re
+import zlib
+
+RUNTIME = "docker"
+DEFAULT_LAUREL_LOG = "/var/log/laurel/audit.log"
+# A container is made at most this many seconds after the client command that asked for it (a
+# busy host under emulation took 4 s).
+LAUNCH_WINDOW = 60.0
+# Subcommands of the docker client that make a container.
+_MAKERS = (("run",), ("create",), ("container", "run"), ("container", "create"))
+_UNSET_AUID = 4294967295
+_CONTAINER_ID = re.compile(r"^[0-9a-f]{64}$")
+# Global options of the docker client that take a value in the next word.
+_VALUE_OPTIONS = frozenset(("-H", "--host", "-c", "--context", "--config", "-l", "--log-level",
+                            "--tlscacert", "--tlscert", "--tlskey"))
+
+
+def event_id(event):
+    """laurel's ID of one of the module's events: "SECONDS.MILLISECONDS:SERIAL"."""
+    stamp = event["time"]  # 2026-12-05T02:14:21.123Z, UTC
+    seconds = calendar.timegm((int(stamp[0:4]), int(stamp[5:7]), int(stamp[8:10]),
+                               int(stamp[11:13]), int(stamp[14:16]), int(stamp[17:19]), 0, 0, 0))
+    return "%d.%s:%d" % (seconds, stamp[20:23], event["serial"])
+
+
+def _id_time(laurel_id):
+    return float(laurel_id.split(":", 1)[0])
+
+
+def laurel_files(log):
+    """laurel's log and its rotated generations (LOG.1, LOG.2, ...), oldest first."""
+    directory, name = os.path.split(log)
+    try:
+        names = os.listdir(directory or ".")
+    except OSError:
+        return []
+    rotated = sorted((int(n[len(name) + 1:]), n) for n in names
+                     if n.startswith(name + ".") and n[len(name) + 1:].isdigit())
+    files = [os.path.join(directory, n) for _number, n in reversed(rotated)]
+    return files + ([log] if name in names else [])
+
+
+def _client_command(argv):
+    """The words of a docker client command line after its global options (-H, --context, ...)."""
+    words = list(argv[1:])
+    while words and words[0].startswith("-"):
+        if words.pop(0) in _VALUE_OPTIONS:
+            words = words[1:]
+    return words
+
+
+def _maker_rest(argv):
+    """The arguments after `run` / `create` when argv makes a container, else None."""
+    words = _client_command(argv)
+    for maker in _MAKERS:
+        if tuple(words[:len(maker)]) == maker:
+            return words[len(maker):]
+    return None
+
+
+def _option_value(words, names):
+    for number, word in enumerate(words):
+        if word in names and number + 1 < len(words):
+            return words[number + 1]
+        for name in names:
+            if name.startswith("--") and word.startswith(name + "="):
+                return word[len(name) + 1:]
+    return None
+
+
+def read_laurel(lines, wanted_ids):
+    """laurel's JSON lines -> ({event id: container id} for the wanted events that ran in a
+    container, [launch]): the docker client's executions that make a container, each
+    {id, time, auid, auid_name, argv, name}."""
+    containers = {}
+    launches = []
+    for line in lines:
+        # Cheap tests first: most lines are neither of interest.
+        has_container = "CONTAINER_INFO" in line
+        if not has_container and "EXECVE" not in line:
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue  # a line cut by a crash or a rotation
+        if not isinstance(event, dict) or "ID" not in event:
+            continue
+        if has_container and event["ID"] in wanted_ids:
+            container_id = _container_id(event)
+            if container_id:
+                containers[event["ID"]] = container_id
+        launch = _launch(event)
+        if launch:
+            launches.append(launch)
+    return containers, launches
+
+
+def _container_id(event):
+    """CONTAINER_INFO.ID at the top of the event (laurel 0.5) or under SYSCALL (later versions)."""
+    for holder in (event, event.get("SYSCALL") or {}):
+        info = holder.get("CONTAINER_INFO")
+        if isinstance(info, dict) and isinstance(info.get("ID"), str):
+            return info["ID"]
+    return None
+
+
+def _launch(event):
+    syscall = event.get("SYSCALL") or {}
+    argv = (event.get("EXECVE") or {}).get("ARGV")
+    if not argv or os.path.basename(str(syscall.get("exe", ""))) != "docker" or syscall.get("success") == "no":
+        return None
+    rest = _maker_rest(argv)
+    if rest is None:
+        return None
+    auid = syscall.get("auid")
+    if auid in (None, _UNSET_AUID, -1):
+        return None
+    return {"id": event["ID"], "time": _id_time(event["ID"]), "auid": auid,
+            "auid_name": syscall.get("AUID"), "argv": argv,
+            "name": _option_value(rest, ("--name",))}
+
+
+def read_inspect(inspect_json):
+    """`docker inspect` JSON (a list of containers) -> {container id: {id, name, image, created}}."""
+    containers = {}
+    for item in json.loads(inspect_json or "[]"):
+        config = item.get("Config") or {}
+        containers[item["Id"]] = {
+            "id": item["Id"],
+            "name": (item.get("Name") or "").lstrip("/") or None,
+            "image": config.get("Image") or item.get("Image"),
+            "created": parse_docker_time(item.get("Created")),
+        }
+    return containers
+
+
+def parse_docker_time(text):
+    """Docker's RFC 3339 time with nanoseconds (2026-12-05T02:14:21.123456789Z) -> epoch seconds."""
+    match = re.match(r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$", text or "")
+    if not match:
+        return None
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    seconds = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+    if match.group(8) != "Z":
+        sign = 1 if match.group(8)[0] == "+" else -1
+        seconds -= sign * (int(match.group(8)[1:3]) * 3600 + int(match.group(8)[4:6]) * 60)
+    return seconds + float(match.group(7) or 0)
+
+
+def creator(container, launches):
+    """The launch that made this container: the latest `docker run` / `create` before its creation
+    (within LAUNCH_WINDOW seconds) that names it (--name), or, when none does, that names its image
+    and gives no other name. None when there is no such launch (made by a service, or before the
+    laurel log begins)."""
+    created = container.get("created")
+    if created is None:
+        return None
+    candidates = [launch for launch in launches
+                  if created - LAUNCH_WINDOW <= launch["time"] <= created + 1.0]
+    named = [launch for launch in candidates if launch["name"] == container["name"]]
+    if not named:
+        named = [launch for launch in candidates
+                 if launch["name"] is None and container["image"] in _maker_rest(launch["argv"])]
+    return max(named, key=lambda launch: launch["time"]) if named else None
+
+
+def container_summary(container_id, containers, launches, redactor=None):
+    """The summary's `container`: id, name, image and created_by (the launch's auid, auid_name,
+    argv (redacted), time and event id), or only the id for a container that no longer exists."""
+    known = containers.get(container_id)
+    if known is None:
+        return {"id": container_id, "name": None, "image": None, "created_by": None}
+    launch = creator(known, launches)
+    created_by = None
+    if launch:
+        created_by = {"auid": launch["auid"], "auid_name": launch["auid_name"],
+                      "argv": redactor.argv(launch["argv"]) if redactor else launch["argv"],
+                      "event_id": launch["id"]}
+    return {"id": container_id, "name": known["name"], "image": known["image"], "created_by": created_by}
+
+
+def attribute_events(events, laurel_lines, inspect_json, redactor=None):
+    """Adds `container` and `runtime` to each event's summary (None for a process of the host)."""
+    wanted = {event_id(event): event for event in events}
+    by_event, launches = read_laurel(laurel_lines, wanted)
+    containers = read_inspect(inspect_json)
+    summaries = {}
+    for identifier, event in wanted.items():
+        container_id = by_event.get(identifier)
+        if container_id is None or not _CONTAINER_ID.match(container_id):
+            event["summary"]["container"] = None
+            event["summary"]["runtime"] = None
+            continue
+        if container_id not in summaries:
+            summaries[container_id] = container_summary(container_id, containers, launches, redactor)
+        event["summary"]["container"] = summaries[container_id]
+        event["summary"]["runtime"] = RUNTIME
+    return events
+
+
+def _read_lines(paths):
+    for path in paths:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            yield from handle
+
+
+def docker_inspect_all(run_command, docker):
+    """JSON of `docker inspect` over every container of the host, stopped ones included: two
+    commands per search, never one per event. "[]" when there is none."""
+    rc, out, err = run_command([docker, "ps", "--all", "--quiet", "--no-trunc"], environ_update={"LC_ALL": "C"})
+    if rc != 0:
+        raise OSError("docker ps failed: %s" % (err or out).strip())
+    ids = out.split()
+    if not ids:
+        return "[]"
+    rc, out, err = run_command([docker, "inspect", "--type", "container"] + ids, environ_update={"LC_ALL": "C"})
+    if rc != 0 and not out.strip().startswith("["):
+        # A container removed between the two commands fails inspect; the others are still printed.
+        raise OSError("docker inspect failed: %s" % (err or out).strip())
+    return out
+
+
+def attribute_search_result(module, result, laurel_log, redactor):
+    """Adds container attribution to the events of a search result (`events_gz`, base64 gzip JSON
+    Lines). `module` runs commands and warns (AnsibleModule's run_command, get_bin_path, warn).
+    Without laurel's log, or without docker, the events say `container: null` and a warning says why."""
+    text = zlib.decompress(base64.b64decode(result["events_gz"]), 31).decode()
+    events = [json.loads(line) for line in text.splitlines() if line]
+    files = laurel_files(laurel_log)
+    if not files:
+        module.warn("containers: laurel's log %s does not exist, so no event can be tied to its container: "
+                    "run laurel (role fleetaudit.auditd.auditd, auditd_laurel_enabled: true)" % laurel_log)
+    docker = module.get_bin_path("docker")
+    inspect_json = "[]"
+    if docker:
+        try:
+            inspect_json = docker_inspect_all(module.run_command, docker)
+        except OSError as exc:
+            module.warn("containers: %s; events name container ids only" % exc)
+    try:
+        attribute_events(events, _read_lines(files), inspect_json, redactor)
+    except OSError as exc:
+        module.fail_json(msg="cannot read laurel's log: %s" % exc)
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 31)
+    lines = "".join(json.dumps(event, separators=(",", ":")) + "\n" for event in events).encode()
+    blob = compressor.compress(lines) + compressor.flush()
+    result = dict(result, events_gz=base64.b64encode(blob).decode("ascii"),
+                  events_bytes=len(lines), transfer_bytes=len(blob))
+    return result

@@ -1,0 +1,195 @@
+"""Container attribution on laurel 0.5.1's log and `docker inspect` recorded on the Debian 12 VM
+(docker.io 20.10): user dockeruser (auid 1000) ran `docker run -d --name fa-web IMAGE sleep 600`,
+`docker exec fa-web cat /etc/hostname`, `docker run --rm -v /etc/docker:/etc-docker IMAGE touch
+/etc-docker/daemon.json` and `docker run -d IMAGE sleep 300` (no name: Docker named it
+pensive_elbakyan); root then ran `docker ps` and `docker inspect`."""
+
+import base64
+import json
+import os
+import zlib
+
+import pytest
+
+from ansible_collections.fleetaudit.auditd.plugins.module_utils import container_attribution as ca
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import DEFAULT_REDACT_PATTERNS, Redactor
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "laurel")
+IMAGE = "fleetaudit/busybox:local"
+FA_WEB = "8bb8a6f525bd04fede10d9aa290552f7d9311a1ce55650aac44eeccf2d0ca843"
+UNNAMED = "556dd0c831c39feefa0b7f8da32967ec76a4c89f40c34adfc77fbaeb8c12c4c3"
+REMOVED = "64ae85a7a15f52eaad7eec363135e524551b2601c7d352b20736b6da62d2e8d9"
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name)) as handle:
+        return handle.read()
+
+
+def laurel_lines():
+    return fixture("laurel-0.5.1-debian12.jsonl").splitlines(True)
+
+
+def inspect_json():
+    return fixture("docker-inspect-20.10-debian12.json")
+
+
+def event(time, serial):
+    """An event as the module returns it (only what attribution reads)."""
+    return {"serial": serial, "time": time, "summary": {"exe": "/bin/busybox"}}
+
+
+# The recorded events, as the module names them (time in UTC, milliseconds; serial).
+SLEEP_IN_FA_WEB = ("2026-12-05T02:22:15.064Z", 101)
+CAT_BY_EXEC = ("2026-12-05T02:22:27.460Z", 106)
+TOUCH_IN_REMOVED = ("2026-12-05T02:22:37.408Z", 119)
+SLEEP_IN_UNNAMED = ("2026-12-05T02:22:58.668Z", 137)
+DOCKER_CLIENT = ("2026-12-05T02:21:58.536Z", 89)
+
+
+def test_event_id_is_laurels_id():
+    assert ca.event_id(event(*SLEEP_IN_FA_WEB)) == "1796437335.064:101"
+
+
+def test_read_laurel_finds_the_container_of_wanted_events_only():
+    wanted = {"1796437335.064:101", "1796437357.408:119", "1796437318.536:89"}
+    containers, _launches = ca.read_laurel(laurel_lines(), wanted)
+    # The docker client ran on the host: no container.
+    assert containers == {"1796437335.064:101": FA_WEB, "1796437357.408:119": REMOVED}
+
+
+def test_read_laurel_keeps_the_logged_in_users_container_launches_only():
+    _containers, launches = ca.read_laurel(laurel_lines(), set())
+    assert [(launch["auid"], launch["auid_name"], launch["name"]) for launch in launches] == [
+        (1000, "dockeruser", "fa-web"), (1000, "dockeruser", None), (1000, "dockeruser", None)]
+    # docker exec, ps and inspect make no container.
+    assert all(launch["argv"][1] == "run" for launch in launches)
+
+
+def test_read_inspect_names_and_images():
+    containers = ca.read_inspect(inspect_json())
+    assert {cid: (c["name"], c["image"]) for cid, c in containers.items()} == {
+        FA_WEB: ("fa-web", IMAGE), UNNAMED: ("pensive_elbakyan", IMAGE)}
+    assert containers[FA_WEB]["created"] == pytest.approx(1796437322.879713)
+
+
+def test_events_in_containers_name_id_name_image_and_the_user_who_started_them():
+    events = [event(*SLEEP_IN_FA_WEB), event(*CAT_BY_EXEC), event(*SLEEP_IN_UNNAMED), event(*DOCKER_CLIENT)]
+    ca.attribute_events(events, laurel_lines(), inspect_json())
+    sleep, cat, unnamed, client = (e["summary"] for e in events)
+    assert sleep["runtime"] == "docker"
+    assert sleep["container"]["id"] == FA_WEB
+    assert (sleep["container"]["name"], sleep["container"]["image"]) == ("fa-web", IMAGE)
+    assert sleep["container"]["created_by"] == {
+        "auid": 1000, "auid_name": "dockeruser", "event_id": "1796437318.536:89",
+        "argv": ["docker", "run", "-d", "--name", "fa-web", IMAGE, "sleep", "600"]}
+    # A process docker exec started runs in the same container.
+    assert cat["container"] == sleep["container"]
+    # No --name: the latest run of its image before it was created, not the --rm one before that.
+    assert unnamed["container"]["name"] == "pensive_elbakyan"
+    assert unnamed["container"]["created_by"]["argv"] == ["docker", "run", "-d", IMAGE, "sleep", "300"]
+    assert client["container"] is None and client["runtime"] is None
+
+
+def test_a_removed_container_keeps_its_id():
+    events = [event(*TOUCH_IN_REMOVED)]
+    ca.attribute_events(events, laurel_lines(), inspect_json())
+    assert events[0]["summary"]["container"] == {"id": REMOVED, "name": None, "image": None, "created_by": None}
+    assert events[0]["summary"]["runtime"] == "docker"
+
+
+def test_without_laurels_log_no_event_has_a_container():
+    events = [event(*SLEEP_IN_FA_WEB)]
+    ca.attribute_events(events, [], inspect_json())
+    assert events[0]["summary"]["container"] is None
+
+
+def test_the_creators_argv_is_redacted():
+    line = json.dumps({"ID": "1796437318.536:89", "SYSCALL": {
+        "exe": "/usr/bin/docker", "auid": 1000, "AUID": "dockeruser", "success": "yes"},
+        "EXECVE": {"ARGV": ["docker", "run", "-e", "DB_PASSWORD=hunter2", "--name", "fa-web", IMAGE]}})
+    events = [event(*SLEEP_IN_FA_WEB)]
+    lines = [text for text in laurel_lines() if '"ID":"1796437318.536:89"' not in text] + [line + "\n"]
+    ca.attribute_events(events, lines, inspect_json(), Redactor(DEFAULT_REDACT_PATTERNS))
+    assert "hunter2" not in json.dumps(events)
+    assert events[0]["summary"]["container"]["created_by"]["auid"] == 1000
+
+
+@pytest.mark.parametrize("argv, rest", [
+    (["docker", "run", "--name=x", "img"], ["--name=x", "img"]),
+    (["/usr/bin/docker", "-H", "unix:///run/docker.sock", "container", "create", "img"], ["img"]),
+    (["docker", "--debug", "run", "img"], ["img"]),
+    (["docker", "exec", "x", "true"], None),
+    (["docker", "start", "x"], None),
+])
+def test_the_docker_clients_commands_that_make_a_container(argv, rest):
+    assert ca._maker_rest(argv) == rest
+
+
+def test_a_launch_names_its_container_with_name_equals():
+    assert ca._option_value(["--rm", "--name=web", "img"], ("--name",)) == "web"
+
+
+def test_docker_times_with_nanoseconds_and_offsets():
+    assert ca.parse_docker_time("2026-12-05T02:22:02.879712905Z") == pytest.approx(1796437322.879713)
+    assert ca.parse_docker_time("2026-12-05T03:22:02.5+01:00") == pytest.approx(1796437322.5)
+    assert ca.parse_docker_time("yesterday") is None
+
+
+def test_laurel_files_are_read_oldest_first(tmp_path):
+    for name in ("audit.log", "audit.log.1", "audit.log.2", "audit.log.10", "other.log"):
+        (tmp_path / name).write_text("")
+    log = str(tmp_path / "audit.log")
+    assert [os.path.basename(p) for p in ca.laurel_files(log)] == ["audit.log.10", "audit.log.2", "audit.log.1",
+                                                                   "audit.log"]
+    assert ca.laurel_files(str(tmp_path / "missing" / "audit.log")) == []
+
+
+class FakeHost:
+    """What attribute_search_result asks of the module: commands answered from recordings."""
+
+    def __init__(self, docker="/usr/bin/docker"):
+        self.docker = docker
+        self.warnings = []
+        self.commands = []
+
+    def get_bin_path(self, name):
+        return self.docker
+
+    def warn(self, text):
+        self.warnings.append(text)
+
+    def run_command(self, argv, environ_update=None):
+        self.commands.append(argv)
+        if argv[1] == "ps":
+            return 0, FA_WEB + "\n" + UNNAMED + "\n", ""
+        return 0, inspect_json(), ""
+
+
+def search_result(events):
+    text = "".join(json.dumps(e) + "\n" for e in events).encode()
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 31)
+    return {"events_gz": base64.b64encode(compressor.compress(text) + compressor.flush()).decode(), "count": len(events)}
+
+
+def decode(result):
+    text = zlib.decompress(base64.b64decode(result["events_gz"]), 31).decode()
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_search_result_runs_docker_once_per_search_not_per_event(tmp_path):
+    (tmp_path / "audit.log").write_text("".join(laurel_lines()))
+    host = FakeHost()
+    result = ca.attribute_search_result(host, search_result([event(*SLEEP_IN_FA_WEB), event(*CAT_BY_EXEC)]),
+                                        str(tmp_path / "audit.log"), None)
+    assert [e["summary"]["container"]["name"] for e in decode(result)] == ["fa-web", "fa-web"]
+    assert [argv[1] for argv in host.commands] == ["ps", "inspect"]
+    assert result["count"] == 2 and host.warnings == []
+
+
+def test_search_result_without_laurel_warns_and_says_no_container(tmp_path):
+    host = FakeHost(docker=None)
+    result = ca.attribute_search_result(host, search_result([event(*SLEEP_IN_FA_WEB)]),
+                                        str(tmp_path / "audit.log"), None)
+    assert decode(result)[0]["summary"]["container"] is None
+    assert "auditd_laurel_enabled" in host.warnings[0]
