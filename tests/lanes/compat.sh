@@ -208,15 +208,17 @@ job_host_tests_locked() {
 }
 
 # No syntax or library call newer than the oldest Python each side runs on: module-side code on
-# the oldest target Python of the matrix, controller-side code on the oldest controller Python.
+# the oldest target Python of the matrix, controller-side code (every other plugin directory) on
+# the oldest controller Python.
 job_vermin() {
-  local tools oldest_target oldest_controller
+  local tools oldest_target oldest_controller controller_side
   tools=$(tools_venv)
   oldest_target=$(target_pythons | head -n1)
   oldest_controller=$(controller_pythons | head -n1)
   cd "$REPO_ROOT"
+  mapfile -t controller_side < <(find plugins -mindepth 1 -maxdepth 1 -type d ! -name modules ! -name module_utils | sort)
   "$tools/bin/vermin" --no-tips --violations --eval-annotations -t="$oldest_target-" plugins/modules plugins/module_utils
-  "$tools/bin/vermin" --no-tips --violations --eval-annotations -t="$oldest_controller-" plugins/action plugins/filter plugins/doc_fragments
+  "$tools/bin/vermin" --no-tips --violations --eval-annotations -t="$oldest_controller-" "${controller_side[@]}"
 }
 
 # meta/runtime.yml, the README and execution-environment.yml say what the matrix proves.
