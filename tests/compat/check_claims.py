@@ -32,7 +32,7 @@ def read_matrix(root):
             fields = line.split()
             if fields and not fields[0].startswith("#"):
                 rows.append({"core": minor(fields[0]), "controller": minor(fields[1]),
-                             "host": minor(fields[2]), "targets": [minor(f) for f in fields[3:]]})
+                             "targets": [minor(f) for f in fields[3:]]})
     return rows
 
 

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Compat lane: the collection on every ansible-core minor and Python it claims (tests/compat/matrix).
 # Per ansible-core minor, in a cached venv pinned by tests/compat/requirements-CORE.txt on its
-# controller Python: the unit tests, ansible-test sanity, ansible-lint (production profile), and the
-# augenrules and gather host tests with the matrix's host Python (host lane lock held).
-# Per target Python of each minor: ansible-test's compile and import tests, and the module-side unit
-# tests with that minor's ansible module_utils. Once: vermin over plugins/, the claims of
-# meta/runtime.yml, the README and execution-environment.yml against the matrix, and
-# `ansible-builder create`. Jobs run two at a time, the host tests beside them; a missing Python
-# fails the lane.
+# controller Python: the unit tests, ansible-lint (production profile), the ansible-test sanity tests
+# whose result depends on the minor (SANITY_TESTS: compile and import on every target Python of its
+# row, the module docs and argument specs, runtime.yml), and, where the matrix names a host Python,
+# the augenrules and gather host tests with modules on it (host lane lock held).
+# Per target Python of each minor: the module-side unit tests with that minor's ansible module_utils.
+# Once: vermin over plugins/, the claims of meta/runtime.yml, the README and
+# execution-environment.yml against the matrix, `ansible-builder create`, and the newest minor on
+# the package index. The venvs (and ansible-test's sanity venvs) are built first and cached, then
+# the tests run; jobs run two at a time, the host tests beside them; a missing Python fails the lane.
 #   tests/lanes/compat.sh                   the whole lane
+#   tests/lanes/compat.sh venvs             only the venvs (`make test` builds them beside the
+#                                           first lanes, under this lane's lock)
 #   tests/lanes/compat.sh job NAME [ARG...] one job (the lane runs them through xargs)
 set -euo pipefail
 # shellcheck source=scripts/env.sh
@@ -17,24 +21,35 @@ set -euo pipefail
 . "$REPO_ROOT/scripts/ansible-test-env.sh"
 
 COMPAT="$REPO_ROOT/tests/compat"
-COMPAT_CACHE="$IMAGE_CACHE/compat"
+COMPAT_CACHE="${FLEETAUDIT_COMPAT_CACHE:-$IMAGE_CACHE/compat}"
+# One download and wheel cache for every venv of the lane, ansible-test's included.
+export PIP_CACHE_DIR="$COMPAT_CACHE/pip"
 PYENV_VERSIONS="${PYENV_ROOT:-$HOME/.pyenv}/versions"
 HOST_LANE_LOCK=/run/lock/fleetaudit/lane-host.lock
+# tests/run-lanes.sh runs this lane under it; `venvs` takes it too (the venvs and ansible-test's
+# homes are the machine's, shared by checkouts).
+COMPAT_LANE_LOCK=/run/lock/fleetaudit/lane-compat.lock
 # How long the host tests wait for other checkouts' host lanes before the lane fails.
 HOST_LOCK_WAIT=${FLEETAUDIT_HOST_LOCK_WAIT:-2700}
 HOST_TESTS=(test_augenrules.py test_gather_playbook.py)
 # vermin, ansible-builder and the claims check (tests/compat/tools.txt) run on this Python.
 TOOLS_PYTHON=3.11
 PARALLEL_JOBS=2
+# The sanity tests whose result depends on the ansible-core minor: compile and import of the
+# module-side code on each target Python, the module docs and argument specs (validate-modules,
+# ansible-doc) and runtime.yml's schema. The others check this tree the same way on each minor and
+# run once, in the sanity lane (ansible-core 2.19): pylint (the slow one), pep8, yamllint, shebang, ...
+SANITY_TESTS=(compile import validate-modules ansible-doc runtime-metadata)
 # No tool venv, no pyenv shims: each job names the venv and interpreters it means.
 SYSTEM_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 matrix_rows() { grep -Ev '^[[:space:]]*(#|$)' "$COMPAT/matrix"; }
 cores() { matrix_rows | awk '{print $1}'; }
-# core_field CORE N: column N of CORE's row (2 controller, 3 host).
+# core_field CORE N: column N of CORE's row (2 controller, 3 host or "-").
 core_field() { matrix_rows | awk -v core="$1" -v n="$2" '$1 == core {print $n}'; }
 core_targets() { matrix_rows | awk -v core="$1" '$1 == core {for (i = 4; i <= NF; i++) print $i}'; }
-matrix_pythons() { { matrix_rows | awk '{for (i = 2; i <= NF; i++) print $i}'; echo "$TOOLS_PYTHON"; } | sort -uV; }
+host_cores() { matrix_rows | awk '$3 != "-" {print $1}'; }
+matrix_pythons() { { matrix_rows | awk '{for (i = 2; i <= NF; i++) if ($i != "-") print $i}'; echo "$TOOLS_PYTHON"; } | sort -uV; }
 target_pythons() { matrix_rows | awk '{for (i = 4; i <= NF; i++) print $i}' | sort -uV; }
 controller_pythons() { matrix_rows | awk '{print $2}' | sort -uV; }
 
@@ -81,45 +96,62 @@ tools_venv() { cached_venv tools "$COMPAT/tools.txt" "$TOOLS_PYTHON"; }
 # and apart (two minors may pin the same requirements and would build the same venv at once).
 core_home() { printf '%s\n' "$COMPAT_CACHE/home/ansible-core-$1"; }
 
-# Runs ansible-test sanity of CORE's venv on a fresh copy of the collection, with ARGS; fails when
-# ansible-test skips a test for want of an interpreter or a program (it would otherwise pass).
+# Runs CORE's ansible-test sanity (SANITY_TESTS, then ARGS) on a fresh copy of the collection, on
+# the controller Python of the venv, the multi-version tests on every pythonX.Y of PYTHON_BIN that
+# the minor supports; its output goes to $JOB_DIR/ansible-test.out too.
 core_ansible_test_sanity() {
-  local core=$1 venv home tree
+  local core=$1 venv home tree test tests=()
   shift
   venv=$(core_venv "$core")
   home=$(core_home "$core")
   provide_get_pip "$venv/bin/python" "$home"
   tree=$(collection_copy "$(mktemp -d "$JOB_DIR/tree.XXXXXX")")
+  for test in "${SANITY_TESTS[@]}"; do tests+=(--test "$test"); done
   (cd "$tree" && HOME="$home" PATH="$venv/bin:$PYTHON_BIN:$SYSTEM_PATH" \
-    ansible-test sanity --local --color no "$@") | tee "$JOB_DIR/ansible-test.out"
-  if grep -E 'Skipping sanity test .*(could not be found|missing virtual environment)|Required program .* not found' "$JOB_DIR/ansible-test.out"; then
-    die "ansible-test skipped a test (above)"
-  fi
+    ansible-test sanity --local --color no "${tests[@]}" "$@") 2>&1 | tee "$JOB_DIR/ansible-test.out"
 }
 
+# A venv of the lane; for an ansible-core minor also ansible-test's own sanity venvs (--prime-venvs
+# builds them and tests nothing).
 job_venv() {
   case "$1" in
     tools) tools_venv ;;
     pytest-*) pytest_venv "${1#pytest-}" ;;
-    *) core_venv "$1" ;;
+    *) core_ansible_test_sanity "$1" --prime-venvs ;;
   esac
 }
 
-# ansible-test sanity, every test, on the controller Python.
+# SANITY_TESTS on CORE; fails unless compile and import ran on each target Python of its row, and
+# when ansible-test skipped a test for want of a program or a venv (it would otherwise pass).
+# ansible-test skips target Pythons the minor supports beyond the row (3.14): the row, the README
+# and the matrix name what is proven.
 job_sanity() {
-  core_ansible_test_sanity "$1" --python "$(core_field "$1" 2)"
+  local core=$1 target test missing=()
+  core_ansible_test_sanity "$core"
+  for target in $(core_targets "$core"); do
+    for test in compile import; do
+      grep -qF "Running sanity test \"$test\" on Python $target" "$JOB_DIR/ansible-test.out" || missing+=("$test on $target")
+    done
+  done
+  [ ${#missing[@]} -eq 0 ] || die "ansible-test did not run: ${missing[*]}"
+  if grep -E 'Skipping sanity test .*missing virtual environment|Required program .* not found' "$JOB_DIR/ansible-test.out"; then
+    die "ansible-test skipped a test (above)"
+  fi
 }
 
-# ansible-test's compile and import tests of the module-side code on target Python X.Y.
-job_targets() {
-  core_ansible_test_sanity "$1" --python "$2" --test compile --test import
+# unit_tests_by_import -L|-l: the unit test files of the module-side code (module_utils, modules)
+# that import nothing of ansible's controller (only ansible.module_utils, as on a host), or those
+# that do.
+unit_tests_by_import() {
+  grep -r "$1" -P --include='test_*.py' '^\s*(from|import)\s+ansible\.(?!module_utils\b)' \
+    "$REPO_ROOT/tests/unit/plugins/module_utils" "$REPO_ROOT/tests/unit/plugins/modules" | sort
 }
 
 # Without TARGET: every unit test on the controller Python. With TARGET (X.Y): the module-side
-# ones (module_utils, modules) on that Python, with only this minor's `ansible` package importable,
-# as AnsiballZ ships it to a host.
+# ones on that Python, with only this minor's `ansible` package importable, as AnsiballZ ships it to
+# a host; the files that also need the controller run only on the controller Python (listed).
 job_unit() {
-  local core=$1 target=${2:-} venv pytest_env ansible_only
+  local core=$1 target=${2:-} venv pytest_env ansible_only tests
   venv=$(core_venv "$core")
   cd "$COLLECTIONS_DIR"
   if [ -z "$target" ]; then
@@ -130,8 +162,10 @@ job_unit() {
   ansible_only="$JOB_DIR/ansible-only"
   mkdir -p "$ansible_only"
   ln -s "$("$venv/bin/python" -c 'import ansible, os; print(os.path.dirname(ansible.__file__))')" "$ansible_only/ansible"
-  PYTHONPATH="$ansible_only" PYTHONDONTWRITEBYTECODE=1 "$pytest_env/bin/python" -m pytest -q -p no:cacheprovider \
-    "$REPO_ROOT/tests/unit/plugins/module_utils" "$REPO_ROOT/tests/unit/plugins/modules"
+  mapfile -t tests < <(unit_tests_by_import -L)
+  [ ${#tests[@]} -gt 0 ] || die "no module-side unit test found"
+  log "on the controller Python only (they import ansible's controller): $(unit_tests_by_import -l | xargs -r -n1 basename | xargs)"
+  PYTHONPATH="$ansible_only" PYTHONDONTWRITEBYTECODE=1 "$pytest_env/bin/python" -m pytest -q -p no:cacheprovider "${tests[@]}"
 }
 
 job_lint() {
@@ -142,12 +176,12 @@ job_lint() {
   HOME=$(core_home "$core") PATH="$venv/bin:$SYSTEM_PATH" ansible-lint --profile production --offline
 }
 
-# The host tests that need no VM, per minor (all of them, one after the other, the host lane lock
-# held for each), with the matrix's host Python running the modules.
+# The host tests that need no VM, per minor with a host Python in the matrix (one after the other,
+# the host lane lock held for each), with that Python running the modules.
 job_host() {
   local core failed=()
   [ "$(id -u)" -eq 0 ] || die "the host tests need root"
-  for core in $(cores); do
+  for core in $(host_cores); do
     # A process of its own, whose errors stop it: the other minors still run.
     "$0" job-body host_tests "$core" || failed+=("$core")
   done
@@ -174,15 +208,17 @@ job_host_tests_locked() {
 }
 
 # No syntax or library call newer than the oldest Python each side runs on: module-side code on
-# the oldest target Python of the matrix, controller-side code on the oldest controller Python.
+# the oldest target Python of the matrix, controller-side code (every other plugin directory) on
+# the oldest controller Python.
 job_vermin() {
-  local tools oldest_target oldest_controller
+  local tools oldest_target oldest_controller controller_side
   tools=$(tools_venv)
   oldest_target=$(target_pythons | head -n1)
   oldest_controller=$(controller_pythons | head -n1)
   cd "$REPO_ROOT"
+  mapfile -t controller_side < <(find plugins -mindepth 1 -maxdepth 1 -type d ! -name modules ! -name module_utils | sort)
   "$tools/bin/vermin" --no-tips --violations --eval-annotations -t="$oldest_target-" plugins/modules plugins/module_utils
-  "$tools/bin/vermin" --no-tips --violations --eval-annotations -t="$oldest_controller-" plugins/action plugins/filter plugins/doc_fragments
+  "$tools/bin/vermin" --no-tips --violations --eval-annotations -t="$oldest_controller-" "${controller_side[@]}"
 }
 
 # meta/runtime.yml, the README and execution-environment.yml say what the matrix proves.
@@ -240,64 +276,85 @@ job_newest() {
   log "newest ansible-core on the index: $newest (in the matrix)"
 }
 
-main() {
-  local version missing=() python status=0 failed core target host_job
+# Fails when a Python of the matrix is missing; makes COMPAT_WORK (logs, and PYTHON_BIN: each
+# Python of the matrix as pythonX.Y, where ansible-test --local finds its target interpreters).
+prepare() {
+  local version missing=()
   for version in $(matrix_pythons); do
     python_path "$version" >/dev/null || missing+=("$version")
   done
   [ ${#missing[@]} -eq 0 ] || die "Python ${missing[*]} missing (looked in $PYENV_VERSIONS and /usr/bin): the compat lane needs every Python of tests/compat/matrix"
-  # ansible-test's shellcheck test passes without shellcheck, checking nothing.
-  ensure_packages shellcheck
   COMPAT_WORK=$(mktemp -d "${TMPDIR:-/tmp}/fleetaudit-compat.XXXXXX")
   trap 'rm -rf "$COMPAT_WORK"' EXIT
   mkdir -p "$COMPAT_WORK/logs" "$COMPAT_WORK/bin"
-  # ansible-test --local finds target interpreters as pythonX.Y on PATH.
   for version in $(matrix_pythons); do
-    python=$(python_path "$version")
-    ln -s "$python" "$COMPAT_WORK/bin/python$version"
+    ln -s "$(python_path "$version")" "$COMPAT_WORK/bin/python$version"
   done
   export COMPAT_WORK PYTHON_BIN="$COMPAT_WORK/bin"
   : >"$COMPAT_WORK/failed"
+}
 
-  log "compat: venvs"
-  { echo tools; cores; target_pythons | sed 's/^/pytest-/'; } | sed 's/^/venv /' | run_jobs || status=1
-  if [ "$status" -eq 0 ]; then
-    log "compat: tests"
-    # The host tests run one minor after the other beside the pool, taking no slot of it while they
-    # wait for the host lane lock (other checkouts' host lanes).
-    "$0" job host &
-    host_job=$!
-    {
-      for core in $(cores); do echo "sanity $core"; done
-      for core in $(cores); do
-        for target in $(core_targets "$core"); do
-          [ "$target" = "$(core_field "$core" 2)" ] || echo "targets $core $target"
-        done
-      done
-      for core in $(cores); do
-        echo "unit $core"
-        for target in $(core_targets "$core"); do echo "unit $core $target"; done
-        echo "lint $core"
-      done
-      echo vermin; echo claims; echo builder; echo newest
-    } | run_jobs || status=1
-    wait "$host_job" || status=1
-  fi
-  if [ "$status" -ne 0 ]; then
-    rm -rf "$CACHE_DIR/compat-logs"
-    mkdir -p "$CACHE_DIR/compat-logs"
-    while read -r failed; do
-      cp "$failed" "$CACHE_DIR/compat-logs/"
-      printf '\n==> %s (last 60 lines; whole log in %s)\n' "$(basename "$failed" .log)" "$CACHE_DIR/compat-logs/"
-      tail -n 60 "$failed"
-    done <"$COMPAT_WORK/failed"
-    die "compat lane failed"
-  fi
+# The ansible-core venvs first: they take longest.
+venv_jobs() {
+  { cores; echo tools; target_pythons | sed 's/^/pytest-/'; } | sed 's/^/venv /'
+}
+
+# The longest first, so that the two slots end together.
+test_jobs() {
+  local core target
+  for core in $(cores); do echo "sanity $core"; echo "lint $core"; done
+  for core in $(cores); do
+    echo "unit $core"
+    for target in $(core_targets "$core"); do echo "unit $core $target"; done
+  done
+  echo vermin; echo claims; echo builder; echo newest
+}
+
+# Copies the failed jobs' logs to $CACHE_DIR/compat-logs, prints their ends, and fails.
+report_failures() {
+  local failed
+  rm -rf "$CACHE_DIR/compat-logs"
+  mkdir -p "$CACHE_DIR/compat-logs"
+  while read -r failed; do
+    cp "$failed" "$CACHE_DIR/compat-logs/"
+    printf '\n==> %s (last 60 lines; whole log in %s)\n' "$(basename "$failed" .log)" "$CACHE_DIR/compat-logs/"
+    tail -n 60 "$failed"
+  done <"$COMPAT_WORK/failed"
+  die "compat lane failed"
+}
+
+build_venvs() {
+  local start=$SECONDS
+  log "compat: venvs (cache $COMPAT_CACHE)"
+  venv_jobs | run_jobs || report_failures
+  log "compat: venvs ready in $((SECONDS - start))s"
+}
+
+job_venvs() {
+  prepare
+  build_venvs
+}
+
+main() {
+  local status=0 host_job start
+  prepare
+  build_venvs
+  start=$SECONDS
+  log "compat: tests"
+  # The host tests run one minor after the other beside the pool, taking no slot of it while they
+  # wait for the host lane lock (other checkouts' host lanes).
+  "$0" job host &
+  host_job=$!
+  test_jobs | run_jobs || status=1
+  wait "$host_job" || status=1
+  [ "$status" -eq 0 ] || report_failures
+  log "compat: tests passed in $((SECONDS - start))s"
 }
 
 case "${1:-}" in
   job) shift; run_job "$@" ;;
   job-body) shift; "job_$1" "${@:2}" ;;
+  venvs) mkdir -p "$(dirname "$COMPAT_LANE_LOCK")"; flock -o "$COMPAT_LANE_LOCK" "$0" job-body venvs ;;
   "") main ;;
-  *) die "usage: $0 [job NAME [ARG]]" ;;
+  *) die "usage: $0 [venvs | job NAME [ARG...]]" ;;
 esac

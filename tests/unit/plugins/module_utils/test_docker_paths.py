@@ -5,6 +5,7 @@ root; the role's probe script runs on it with sh and readlink, as on a host, and
 turns its output into watches.
 """
 
+import inspect
 import os
 import subprocess
 
@@ -47,7 +48,11 @@ RHEL = {
 @pytest.fixture(scope="module")
 def role_vars():
     loader = DataLoader()
-    variables = loader.load_from_file(ROLE_VARS, trusted_as_template=True)
+    # ansible-core 2.19 templates only trusted text; 2.17 and 2.18 have no such argument.
+    if "trusted_as_template" in inspect.signature(loader.load_from_file).parameters:
+        variables = loader.load_from_file(ROLE_VARS, trusted_as_template=True)
+    else:
+        variables = loader.load_from_file(ROLE_VARS)
     templar = Templar(loader=loader, variables=variables)
     return {name: templar.template(variables[name])
             for name in ("__auditd_docker_watches", "__auditd_docker_probe_script")}
