@@ -2,19 +2,17 @@
 # (the whole suite). Both install what they need and are safe to run again.
 SHELL := /bin/bash
 FAST_LANES := lint sanity unit
-ALL_LANES := $(FAST_LANES) host report containers compliance-containers kernel collect compat
+ALL_LANES := $(FAST_LANES) host report containers compliance-containers kernel collect
 
 .PHONY: bootstrap test test-fast demo faults-collect lane-%
 
 bootstrap:
 	scripts/bootstrap.sh venv
 
-# The compat lane's venvs (mostly downloads and unpacking) build beside the first lanes, under that
-# lane's lock, instead of adding their minutes at the end; their log: .cache/compat-venvs.log.
+# The compat lane (make lane-compat) is not in make test yet: it has not passed end to end (#16).
 test:
 	scripts/bootstrap.sh venv auditd
-	tests/lanes/compat.sh venvs >"$${FLEETAUDIT_CACHE:-.cache}/compat-venvs.log" 2>&1 & \
-	tests/run-lanes.sh $(ALL_LANES); status=$$?; wait $$!; exit $$status
+	tests/run-lanes.sh $(ALL_LANES)
 
 test-fast: bootstrap
 	tests/run-lanes.sh $(FAST_LANES)
