@@ -53,8 +53,10 @@ script = true
 # The module's search, and with containers: true its attribution, in one host-side process.
 DRIVER = r"""
 import json, sys, time
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_logs import log_set, search
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import DEFAULT_REDACT_PATTERNS, EventFilter, Redactor
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_filter import EventFilter
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_search import search
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_set import log_set
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.redaction import DEFAULT_REDACT_PATTERNS, Redactor
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.container_attribution import attribute_search_result
 log, key, laurel_log = sys.argv[1:4]
 

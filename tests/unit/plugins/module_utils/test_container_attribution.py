@@ -12,7 +12,7 @@ import zlib
 import pytest
 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils import container_attribution as ca
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.audit_records import DEFAULT_REDACT_PATTERNS, Redactor
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.redaction import DEFAULT_REDACT_PATTERNS, Redactor
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "laurel")
 IMAGE = "fleetaudit/busybox:local"
