@@ -13,12 +13,12 @@ client's own executions in the same log (the kernel records container processes 
 
 from __future__ import annotations
 
-import base64
 import calendar
 import json
 import os
 import re
-import zlib
+
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_transport import CompressedEvents, decode_events
 
 RUNTIME = "docker"
 DEFAULT_LAUREL_LOG = "/var/log/laurel/audit.log"
@@ -243,8 +243,7 @@ def attribute_search_result(module, result, laurel_log, redactor):
     """Adds container attribution to the events of a search result (`events_gz`, base64 gzip JSON
     Lines). `module` runs commands and warns (AnsibleModule's run_command, get_bin_path, warn).
     Without laurel's log, or without docker, the events say `container: null` and a warning says why."""
-    text = zlib.decompress(base64.b64decode(result["events_gz"]), 31).decode()
-    events = [json.loads(line) for line in text.splitlines() if line]
+    events = decode_events(result["events_gz"])
     files = laurel_files(laurel_log)
     if not files:
         module.warn("containers: laurel's log %s does not exist, so no event can be tied to its container: "
@@ -260,9 +259,8 @@ def attribute_search_result(module, result, laurel_log, redactor):
         attribute_events(events, _read_lines(files), inspect_json, redactor)
     except OSError as exc:
         module.fail_json(msg="cannot read laurel's log: %s" % exc)
-    compressor = zlib.compressobj(1, zlib.DEFLATED, 31)
-    lines = "".join(json.dumps(event, separators=(",", ":")) + "\n" for event in events).encode()
-    blob = compressor.compress(lines) + compressor.flush()
-    result = dict(result, events_gz=base64.b64encode(blob).decode("ascii"),
-                  events_bytes=len(lines), transfer_bytes=len(blob))
-    return result
+    compressed = CompressedEvents()
+    for event in events:
+        compressed.add(json.dumps(event, separators=(",", ":")), ())
+    encoded = compressed.result()
+    return dict(result, **{name: encoded[name] for name in ("events_gz", "events_bytes", "transfer_bytes")})
