@@ -66,7 +66,7 @@ def run(cmd, cwd=None, env=None, ok=(0,)):
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env, check=False)
     if proc.returncode not in ok:
         sys.exit("failed (exit %d): %s\n%s%s" % (proc.returncode, " ".join(cmd), proc.stdout[-4000:],
-                                                  proc.stderr[-2000:]))
+                                                 proc.stderr[-2000:]))
     return proc.stdout
 
 
@@ -234,7 +234,7 @@ def measure(fleet, repeat, versions):
                 lambda playbook=playbook, collections=collections: fleet.playbook(playbook, collections=collections))
     times = {name: [] for name in contenders}
     reports = {}
-    for _ in range(repeat):
+    for _round in range(repeat):
         for name, contender in contenders.items():
             elapsed, reports[name] = contender()
             times[name].append(elapsed)
@@ -265,7 +265,8 @@ def main():
     for stop in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop, lambda number, frame: sys.exit("stopped by signal %d" % number))
     os.makedirs(os.path.dirname(LOCK), exist_ok=True)
-    lock = open(LOCK, "w")  # pylint: disable=consider-using-with  (held until exit; not inherited)
+    # Held until exit; not inherited.
+    lock = open(LOCK, "w")  # pylint: disable=consider-using-with
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -318,7 +319,7 @@ def main():
         print("== growth from %d to %d hosts (%.1f is linear): wall, controller CPU" % (first, last, last / first))
         for name in results[first]:
             print("  %-48s %5.2fx %5.2fx" % (name, results[last][name][0] / results[first][name][0],
-                                              results[last][name][1] / results[first][name][1]))
+                                             results[last][name][1] / results[first][name][1]))
 
 
 if __name__ == "__main__":

@@ -21,8 +21,6 @@ def test_missing_path_and_unreadable_file_fail_clearly(tmp_path):
             log_set(str(unreadable))
 
 
-
-
 @pytest.mark.parametrize("setting", ["log_file = {}", "Log_File={}", "  LOG_FILE =  {}  "])
 def test_configured_log_set_reads_log_file_as_auditd_does(tmp_path, setting):
     # auditd matches setting names whatever their case; the log set once fell back to the default
@@ -33,4 +31,3 @@ def test_configured_log_set_reads_log_file_as_auditd_does(tmp_path, setting):
     conf = tmp_path / "auditd.conf"
     conf.write_text("# log_file = /nowhere\n" + setting.format(log) + "\nnum_logs = 5\n")
     assert [f.path for f in configured_log_set(str(conf))] == [str(log)]
-
