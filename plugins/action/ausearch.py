@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 import os
 import stat
-import tempfile
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_transport import decode_events
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_csv import events_csv
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.host_io import atomic_write
 
 # The files each format writes, by their file name extension.
 FORMATS = ("jsonl", "csv")
@@ -58,15 +58,7 @@ def write_if_changed(path, content, check_mode=False, append=False):
         return True
     directory = os.path.dirname(path)
     _make_private_dirs(directory)
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temp, 0o600)
-        os.rename(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
+    atomic_write(path, data)
     return True
 
 
