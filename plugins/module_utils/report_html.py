@@ -58,7 +58,10 @@ pre { background: #f5f5f5; padding: 0.5em; overflow-x: auto; white-space: pre-wr
 details summary { cursor: pointer; }
 svg { max-width: 100%%; height: auto; }
 @media (max-width: 40em) { body { margin: 0.4em; } table { font-size: 0.8em; } }
-@media print { .scroll { overflow: visible; } details { display: block; } a { color: inherit; text-decoration: none; }
+/* Printed (or saved as PDF): landscape, wide tables in a smaller type instead of cut at the edge. */
+@page { size: A4 landscape; margin: 1cm; }
+@media print { body { margin: 0; } .scroll { overflow: visible; } table { font-size: 0.7em; }
+  th, td { padding: 0.1em 0.2em; } .scroll td.host { position: static; } details { display: block; } a { color: inherit; text-decoration: none; }
   td.status, .badge, .dot, .legend i { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   .cause, tr { break-inside: avoid; } }
 """
