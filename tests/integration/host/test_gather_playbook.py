@@ -113,7 +113,7 @@ def test_events_carry_their_host_and_come_as_csv_too_and_report_times_are_utc(wa
     # this TZ), which must come back as the events' own UTC times.
     gather(str(tmp_path), "-e", "audit_keys=" + watched.key, "-e", "fleetaudit_report_dir=reports",
            "-e", '{"gather_reports": ["key"], "gather_formats": ["jsonl", "csv"]}', env={"TZ": "Asia/Kolkata"})
-    host_dir = tmp_path / "reports" / "latest" / "localhost"
+    host_dir = tmp_path / "reports" / "latest-gather" / "localhost"
     events = [json.loads(line) for line in (host_dir / "events.jsonl").read_text().splitlines()]
     assert events and {event["host"] for event in events} == {"localhost"}
     with open(str(host_dir / "events.csv"), newline="", encoding="utf-8") as handle:
