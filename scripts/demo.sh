@@ -64,11 +64,11 @@ print(", ".join("%d %s" % (count, status) for status, count in summary.items() i
 PY
 )
 
-# The events laurel tied to a container, as the gathered files have them.
-containers=$(python - "$REPORT_DIR"/gather-*/"$DEMO_VM"/events.jsonl <<'PY'
+# The events laurel tied to a container, as the newest gather run has them.
+containers=$(python - "$REPORT_DIR/latest-gather/$DEMO_VM/events.jsonl" <<'PY'
 import json, sys
 seen = {}
-for line in open(sorted(sys.argv[1:])[-1]):
+for line in open(sys.argv[1]):
     container = json.loads(line)["summary"].get("container")
     if container:
         creator = container["created_by"] or {}
