@@ -33,6 +33,53 @@ PENDING_EVENTS = 256
 # A time window's start is found by bisection to within this many bytes.
 BISECT_SLACK = 64 * 1024
 
+# Records are written in about time order: an event is stamped when it begins and written when it
+# ends, so one that took long (a blocking system call) comes late. A scan that meets a record this
+# many seconds past a time window's end takes it that every event of the window is behind it; one
+# written later still is left for the next run (see WindowEnd).
+WINDOW_END_SLACK = 60.0
+
+
+class ScanLimits(object):
+    """The sizes a scan works with (the constants above by default): tests give small ones, so that
+    windows, pending events and bisection steps fall everywhere in a small log."""
+
+    def __init__(self, window=WINDOW, pending_events=PENDING_EVENTS, bisect_slack=BISECT_SLACK,
+                 window_end_slack=WINDOW_END_SLACK):
+        self.window = window
+        self.pending_events = pending_events
+        self.bisect_slack = bisect_slack
+        self.window_end_slack = window_end_slack
+
+
+DEFAULT_LIMITS = ScanLimits()
+
+
+class WindowEnd(object):
+    """The end of a search's time window (POSIX seconds), and where a scan stopped for it.
+
+    A scan stops once it has met a record more than `slack` seconds past the end and holds no
+    event begun at or before the end: every event after that point is past the end too, and would
+    only be left for a later run. `reached` tells the caller that the scan stopped there (the events
+    it did not read are left for a later run). `slack` None never stops. `returned` is the
+    [sec, ms, serial] of the newest event the earlier runs returned when they are told by time (their
+    cursor's file was lost): those must be met to be known, so the scan reads past it too."""
+
+    def __init__(self, end, slack, returned=None):
+        self.end = end if returned is None else max(end, returned[0] + returned[1] / 1000.0)
+        self._stop_after = None if slack is None else self.end + slack
+        self._met = False
+        self.reached = False
+
+    def stops_before(self, token, pending=()):
+        """Whether the scan stops before the line of `token`, with the `pending` events begun."""
+        if self._stop_after is None:
+            return False
+        if not self._met:
+            self._met = _seconds(token) > self._stop_after
+        self.reached = self._met and all(_seconds(other) > self.end for other in pending)
+        return self.reached
+
 
 def complete_end(fd, size):
     """Offset just past the last newline: a partly written last line is left for later."""
@@ -185,13 +232,14 @@ def _gather_after(window, marker, pos, event):
             return
 
 
-def scan_matching(fd, start, end, needles, taken=()):
+def scan_matching(fd, start, end, needles, taken=(), limits=DEFAULT_LIMITS, window_end=None):
     """RawEvents holding one of the needles in [start, end) of an open log file, in log order;
-    none for the `taken` tokens (events the previous file's scan completed from this one)."""
+    none for the `taken` tokens (events the previous file's scan completed from this one). With a
+    WindowEnd, the scan stops where it says."""
     seen = OrderedDict.fromkeys(taken, True)
     offset = start
     while offset < end:
-        stop = min(end, offset + WINDOW)
+        stop = min(end, offset + limits.window)
         window = _Window(fd, max(0, offset - GATHER_BEFORE), min(end, stop + GATHER_AFTER))
         try:
             hits = set()
@@ -202,8 +250,10 @@ def scan_matching(fd, start, end, needles, taken=()):
                 token = _token(line) if line is not None else None
                 if token is None or token in seen:
                     continue
+                if window_end is not None and window_end.stops_before(token):
+                    return
                 seen[token] = True
-                if len(seen) > PENDING_EVENTS:
+                if len(seen) > limits.pending_events:
                     seen.popitem(last=False)
                 yield _gather(window, token, s, e, line)
         finally:
@@ -211,15 +261,15 @@ def scan_matching(fd, start, end, needles, taken=()):
         offset = stop
 
 
-def scan_all(fd, start, end, taken=(), pending=None):
+def scan_all(fd, start, end, taken=(), pending=None, limits=DEFAULT_LIMITS, window_end=None):
     """Every event of [start, end), grouping records by serial even when events interleave; none
     for the `taken` tokens (events the previous file's scan completed from this one). `pending`
     (an OrderedDict, oldest first) holds the events begun and not yielded yet, for a caller that
-    stops early."""
+    stops early, or when the scan stops where a WindowEnd says."""
     pending = OrderedDict() if pending is None else pending
     offset = start
     while offset < end:
-        stop = min(end, offset + WINDOW)
+        stop = min(end, offset + limits.window)
         window = _Window(fd, offset, end)
         try:
             pos = offset
@@ -231,13 +281,15 @@ def scan_all(fd, start, end, taken=(), pending=None):
                 token = _token(line)
                 if token is None or token in taken:
                     continue
+                if window_end is not None and window_end.stops_before(token, pending):
+                    return
                 event = pending.get(token)
                 if event is None:
                     event = pending[token] = RawEvent(token, s)
                 event.add(s, line)
                 if event.complete:
                     yield pending.pop(token)
-                elif len(pending) > PENDING_EVENTS:
+                elif len(pending) > limits.pending_events:
                     yield pending.popitem(last=False)[1]
         finally:
             window.close()
@@ -329,10 +381,10 @@ def last_time(fd, end):
         return 0.0
 
 
-def offset_at(fd, lo, hi, when):
-    """A line start in [lo, hi) at most BISECT_SLACK bytes before the first record at or after
-    `when`: records are in time order, so a bisection skips the older part of a large file."""
-    while hi - lo > BISECT_SLACK:
+def offset_at(fd, lo, hi, when, limits=DEFAULT_LIMITS):
+    """A line start in [lo, hi) at most limits.bisect_slack bytes before the first record at or
+    after `when`: records are in time order, so a bisection skips the older part of a large file."""
+    while hi - lo > limits.bisect_slack:
         mid = (lo + hi) // 2
         os.lseek(fd, mid, os.SEEK_SET)
         block = os.read(fd, 8192)
@@ -354,3 +406,9 @@ def stamp_of(token):
     sec, _dot, rest = _time_serial(token).partition(b".")
     ms, _colon, serial = rest.partition(b":")
     return [int(sec), int(ms), int(serial)]
+
+
+def _seconds(token):
+    """An event's time in POSIX seconds, as EventFilter.in_time reckons it."""
+    sec, ms, _serial = stamp_of(token)
+    return sec + ms / 1000.0
