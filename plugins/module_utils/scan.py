@@ -76,9 +76,14 @@ class WindowEnd(object):
         if self._stop_after is None:
             return False
         if not self._met:
-            self._met = _seconds(token) > self._stop_after
-        self.reached = self._met and all(_seconds(other) > self.end for other in pending)
+            self._met = self._after(token, self._stop_after)
+        self.reached = self._met and all(self._after(other, self.end) for other in pending)
         return self.reached
+
+    @staticmethod
+    def _after(token, when):
+        seconds = _seconds(token)
+        return seconds is not None and seconds > when
 
 
 def complete_end(fd, size):
@@ -281,10 +286,11 @@ def scan_all(fd, start, end, taken=(), pending=None, limits=DEFAULT_LIMITS, wind
                 token = _token(line)
                 if token is None or token in taken:
                     continue
-                if window_end is not None and window_end.stops_before(token, pending):
-                    return
                 event = pending.get(token)
                 if event is None:
+                    # Checked as each event begins: the others' records do not move the stop.
+                    if window_end is not None and window_end.stops_before(token, pending):
+                        return
                     event = pending[token] = RawEvent(token, s)
                 event.add(s, line)
                 if event.complete:
@@ -409,6 +415,9 @@ def stamp_of(token):
 
 
 def _seconds(token):
-    """An event's time in POSIX seconds, as EventFilter.in_time reckons it."""
-    sec, ms, _serial = stamp_of(token)
-    return sec + ms / 1000.0
+    """An event's time in POSIX seconds, as EventFilter.in_time reckons it; None for a damaged one."""
+    sec, _dot, rest = _time_serial(token).partition(b".")
+    try:
+        return int(sec) + int(rest[:rest.find(b":")]) / 1000.0
+    except ValueError:
+        return None

@@ -186,6 +186,21 @@ def test_a_time_window_search_stopping_past_the_end_returns_and_leaves_what_read
         == run(log_set(base), cursor=read_on["cursor"], limits=NO_STOP, **later)["events"]
 
 
+def test_a_damaged_time_stamp_past_the_window_end_neither_stops_the_scan_nor_fails_it(tmp_path):
+    base = str(tmp_path / "audit.log")
+    write_copies(base, [(copy, copy) for copy in range(30)])
+    with open(base, "rb") as handle:
+        lines = handle.read().splitlines(keepends=True)
+    # A record whose time stamp lost its digits, among copy 15's (less than the slack past the end):
+    # not an event, and no time.
+    cut = len(lines) // 30 * 15 + 1
+    damaged = re.sub(rb"audit\([^)]*\)", b"audit(x.y:z)", lines[cut])
+    with open(base, "wb") as handle:
+        handle.writelines(lines[:cut] + [damaged] + lines[cut:])
+    window = dict(start=WINDOW_START, end=WINDOW_END)
+    assert run(log_set(base), **window)["events"] == run(log_set(base), limits=NO_STOP, **window)["events"]
+
+
 def test_an_event_written_long_after_the_window_end_is_left_for_the_next_run(tmp_path):
     # Copy 12's events written again, as if late, after records an hour past the window's end.
     base = str(tmp_path / "audit.log")
