@@ -121,6 +121,7 @@ class _Search:
                 if not self._judge(raw, scan):
                     break
             if self.past_window_end:
+                self.scanned -= end - self.window_end.stopped_at
                 self._leave_unfinished(scan)
             self.next.after(scan)
             if self.truncated or self.past_window_end:

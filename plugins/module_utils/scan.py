@@ -58,32 +58,37 @@ DEFAULT_LIMITS = ScanLimits()
 class WindowEnd(object):
     """The end of a search's time window (POSIX seconds), and where a scan stopped for it.
 
-    A scan stops once it has met a record more than `slack` seconds past the end and holds no
-    event begun at or before the end: every event after that point is past the end too, and would
-    only be left for a later run. `reached` tells the caller that the scan stopped there (the events
-    it did not read are left for a later run). `slack` None never stops. `returned` is the
-    [sec, ms, serial] of the newest event the earlier runs returned when they are told by time (their
-    cursor's file was lost): those must be met to be known, so the scan reads past it too."""
+    Past a record more than `slack` seconds after the end, no record of an event of the window
+    comes any more: a scan yields the events of the window it has begun, whole, and stops there.
+    Every event after that point is past the end, and would only be left for a later run. `reached`
+    tells the caller that the scan stopped (the events it did not read, and those begun and not
+    yielded, are left for a later run), `stopped_at` at which offset. `slack` None never stops.
+    `returned` is the [sec, ms, serial] of the newest event the earlier runs returned when they are
+    told by time (their cursor's file was lost): those must be met to be known, so the scan reads
+    past it too."""
 
     def __init__(self, end, slack, returned=None):
         self.end = end if returned is None else max(end, returned[0] + returned[1] / 1000.0)
         self._stop_after = None if slack is None else self.end + slack
-        self._met = False
         self.reached = False
+        self.stopped_at = None
 
-    def stops_before(self, token, pending=()):
-        """Whether the scan stops before the line of `token`, with the `pending` events begun."""
-        if self._stop_after is None:
-            return False
-        if not self._met:
-            self._met = self._after(token, self._stop_after)
-        self.reached = self._met and all(self._after(other, self.end) for other in pending)
-        return self.reached
+    def passed_by(self, token):
+        """Whether the event `token` is too late for any event of the window to follow it."""
+        return self._stop_after is not None and _later(token, self._stop_after)
 
-    @staticmethod
-    def _after(token, when):
-        seconds = _seconds(token)
-        return seconds is not None and seconds > when
+    def in_window(self, token):
+        """Whether the event `token` is not past the end (or has no time to tell)."""
+        return not _later(token, self.end)
+
+    def stop(self, offset):
+        self.reached = True
+        self.stopped_at = offset
+
+
+def _later(token, when):
+    seconds = _seconds(token)
+    return seconds is not None and seconds > when
 
 
 def complete_end(fd, size):
@@ -255,7 +260,8 @@ def scan_matching(fd, start, end, needles, taken=(), limits=DEFAULT_LIMITS, wind
                 token = _token(line) if line is not None else None
                 if token is None or token in seen:
                     continue
-                if window_end is not None and window_end.stops_before(token):
+                if window_end is not None and window_end.passed_by(token):
+                    window_end.stop(s)
                     return
                 seen[token] = True
                 if len(seen) > limits.pending_events:
@@ -288,8 +294,11 @@ def scan_all(fd, start, end, taken=(), pending=None, limits=DEFAULT_LIMITS, wind
                     continue
                 event = pending.get(token)
                 if event is None:
-                    # Checked as each event begins: the others' records do not move the stop.
-                    if window_end is not None and window_end.stops_before(token, pending):
+                    if window_end is not None and window_end.passed_by(token):
+                        # The events of the window begun are whole: yielded as they would be later.
+                        for other in [other for other in pending if window_end.in_window(other)]:
+                            yield pending.pop(other)
+                        window_end.stop(s)
                         return
                     event = pending[token] = RawEvent(token, s)
                 event.add(s, line)

@@ -168,8 +168,9 @@ def test_time_window_start_is_found_without_reading_the_older_part(tmp_path):
     assert found["scanned_bytes"] < os.path.getsize(base) / 3
 
 
-# Copies 10 to 14 of the recorded events (write_copies).
+# Copies 10 to 14 of the recorded events (write_copies), searched after copy 99.
 WINDOW_START, WINDOW_END = 1795712000 + 100 * 10, 1795712000 + 100 * 15 - 0.001
+AFTER_COPIES = 1795712000 + 100 * 100
 NO_STOP = scan.ScanLimits(window_end_slack=None)
 
 
@@ -177,11 +178,13 @@ NO_STOP = scan.ScanLimits(window_end_slack=None)
 def test_a_time_window_search_stopping_past_the_end_returns_and_leaves_what_reading_on_does(tmp_path, criteria):
     base = str(tmp_path / "audit.log")
     write_copies(base, [(copy, copy) for copy in range(40)])
-    window = dict(criteria, start=WINDOW_START, end=WINDOW_END)
+    window = dict(criteria, start=WINDOW_START, end=WINDOW_END, now=AFTER_COPIES)
     stopped, read_on = run(log_set(base), **window), run(log_set(base), limits=NO_STOP, **window)
     assert stopped["events"] and stopped["events"] == read_on["events"]
     assert stopped["cursor"] == read_on["cursor"]
-    later = dict(criteria, start=WINDOW_START, end=WINDOW_END + 1000)
+    # From copy 10 to copy 16, where a record is more than a minute past the end: 7 of 30 copies.
+    assert stopped["scanned_bytes"] < read_on["scanned_bytes"] / 3
+    later = dict(criteria, start=WINDOW_START, end=WINDOW_END + 1000, now=AFTER_COPIES)
     assert run(log_set(base), cursor=stopped["cursor"], **later)["events"] \
         == run(log_set(base), cursor=read_on["cursor"], limits=NO_STOP, **later)["events"]
 
@@ -197,7 +200,7 @@ def test_a_damaged_time_stamp_past_the_window_end_neither_stops_the_scan_nor_fai
     damaged = re.sub(rb"audit\([^)]*\)", b"audit(x.y:z)", lines[cut])
     with open(base, "wb") as handle:
         handle.writelines(lines[:cut] + [damaged] + lines[cut:])
-    window = dict(start=WINDOW_START, end=WINDOW_END)
+    window = dict(start=WINDOW_START, end=WINDOW_END, now=AFTER_COPIES)
     assert run(log_set(base), **window)["events"] == run(log_set(base), limits=NO_STOP, **window)["events"]
 
 
@@ -206,11 +209,11 @@ def test_an_event_written_long_after_the_window_end_is_left_for_the_next_run(tmp
     base = str(tmp_path / "audit.log")
     write_copies(base, [(copy, copy) for copy in range(50)] + [(12, 99)])
     late = [serial + 99000 for serial in WATCH_SERIALS]
-    window = dict(keys=["fa_watch"], start=WINDOW_START, end=WINDOW_END)
+    window = dict(keys=["fa_watch"], start=WINDOW_START, end=WINDOW_END, now=AFTER_COPIES)
     assert set(late) <= set(serials(run(log_set(base), limits=NO_STOP, **window)))
     first = run(log_set(base), **window)
     assert not set(late) & set(serials(first))
-    again = run(log_set(base), cursor=first["cursor"], keys=["fa_watch"], start=WINDOW_START)
+    again = run(log_set(base), cursor=first["cursor"], keys=["fa_watch"], start=WINDOW_START, now=AFTER_COPIES)
     assert set(late) <= set(serials(again))
     assert not set(serials(first)) & set(serials(again))
 
