@@ -5,8 +5,8 @@
 whatever the log size). With keys or message types, a C-speed byte search finds candidate lines
 (` key="K"`, the hex form of K for multi-key rules, `type=T msg=`) and only the records of those
 events are gathered; otherwise every line is read and grouped by serial. Also: where a file's
-complete lines end, where a time window starts in it, and the records of an event that a rotation
-cut into two files."""
+complete lines end, where a time window starts in it, where a scan may stop past a window's end
+(WindowEnd), and the records of an event that a rotation cut into two files."""
 
 from __future__ import annotations
 
