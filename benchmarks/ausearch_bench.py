@@ -2,7 +2,7 @@
 """Speed and memory of the ausearch module's host-side search, against the real ausearch, measured
 in one run on the same generated log (ratios, never absolute thresholds).
 
-    benchmarks/ausearch_bench.py [--log PATH] [--events 250000] [--repeat 3]
+    benchmarks/ausearch_bench.py [--log PATH] [--events 250000] [--repeat 3] [--reference DIR]
 
 Three searches: a key (`-k KEY`, 5% of the events), a message type (`-m EXECVE`, 12%) and a time
 window (`-ts`/`-te`, 5%, in the middle of the log). For each, best of --repeat rounds (each round
@@ -15,6 +15,8 @@ runs the three contenders in turn, so that a change in the machine's load hits t
   (target <= 1.5) and `module / ausearch -i` (target <= 1);
 - the module process's peak memory (target < 64 MB);
 - whether the module found the same events as ausearch (serials);
+- with --reference DIR (the collections directory of another checkout, say the main branch's), whether
+  this checkout's search gives byte for byte the same events and cursor as that one;
 then, for the key search:
 - an incremental search with no new events (target < 50 ms);
 - bytes sent to the controller for the matching events, compressed, against their JSON size;
@@ -48,7 +50,7 @@ KEY = "bench-docker"
 
 # Runs on the "host": the module's own search code, timed and measured in its own process.
 DRIVER = r"""
-import json, sys, time
+import base64, gzip, hashlib, json, sys, time
 t0 = time.perf_counter()
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.cursor import load_cursor, save_cursor
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_filter import EventFilter
@@ -69,9 +71,12 @@ if cursor_file != "-":
 with open("/proc/self/status") as status:
     peak_kb = int(next(line for line in status if line.startswith("VmHWM:")).split()[1])
 serials = sorted(e["serial"] for e in decode_events(result["events_gz"])) if len(sys.argv) > 4 else []
+# What another checkout must give byte for byte: the events as sent, and the cursor.
+output = gzip.decompress(base64.b64decode(result["events_gz"])) + json.dumps(result["cursor"], sort_keys=True).encode()
 print(json.dumps({"search_s": t2 - t1, "import_s": t1 - t0, "count": result["count"], "peak_kb": peak_kb,
                   "transfer_bytes": result["transfer_bytes"], "events_bytes": result["events_bytes"],
-                  "scanned_bytes": result["scanned_bytes"], "serials": serials}))
+                  "scanned_bytes": result["scanned_bytes"], "serials": serials,
+                  "output_sha256": hashlib.sha256(output).hexdigest()}))
 """
 
 # The module's search cut into its phases, each timed over all matching events before the next.
@@ -153,9 +158,9 @@ def timed(cmd, **kwargs):
     return time.perf_counter() - start, _children_cpu() - cpu, proc
 
 
-def module_search(log, criteria, cursor_file="-", with_serials=False):
+def module_search(log, criteria, cursor_file="-", with_serials=False, collections=COLLECTIONS):
     cmd = [HOST_PYTHON, "-c", DRIVER, log, json.dumps(criteria), cursor_file] + (["serials"] if with_serials else [])
-    seconds, cpu, proc = timed(cmd, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=COLLECTIONS))
+    seconds, cpu, proc = timed(cmd, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=collections))
     if proc.returncode != 0:
         raise SystemExit("module search failed:\n" + proc.stderr)
     return seconds, cpu, json.loads(proc.stdout)
@@ -208,11 +213,17 @@ def measure(log, options, criteria, repeat):
     return best, module, peak_mb
 
 
-def report(name, options, criteria, log, best, module, peak_mb):
+def report(name, options, criteria, log, best, module, peak_mb, reference):
     (raw_s, raw_cpu), (interp_s, interp_cpu), (module_s, module_cpu) = best["raw"], best["interpreted"], best["module"]
-    ours = module_search(log, criteria, with_serials=True)[2]["serials"]
+    found = module_search(log, criteria, with_serials=True)[2]
+    ours = found["serials"]
     theirs = ausearch_serials(log, options)
     print("search %s: module %d events, ausearch %d, same serials: %s" % (name, len(ours), len(theirs), ours == theirs))
+    same = ours == theirs
+    if reference:
+        identical = module_search(log, criteria, collections=reference)[2]["output_sha256"] == found["output_sha256"]
+        print("  events and cursor byte for byte as %s's: %s" % (reference, identical))
+        same = same and identical
     print("                           wall time   CPU time")
     print("  ausearch --raw           %7.3f s   %7.3f s" % (raw_s, raw_cpu))
     print("  ausearch -i              %7.3f s   %7.3f s" % (interp_s, interp_cpu))
@@ -221,7 +232,7 @@ def report(name, options, criteria, log, best, module, peak_mb):
     print("  module / ausearch --raw    %5.2f       %5.2f   (target <= 1.5)" % (module_s / raw_s, module_cpu / raw_cpu))
     print("  module / ausearch -i       %5.2f       %5.2f   (target <= 1)" % (module_s / interp_s, module_cpu / interp_cpu))
     print("  peak memory              %7.1f MB (target < 64 MB)" % peak_mb)
-    return ours == theirs
+    return same
 
 
 def main():
@@ -230,6 +241,8 @@ def main():
     parser.add_argument("--events", type=int, default=250000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--phases", action="store_true", help="also print the CPU time of each phase")
+    parser.add_argument("--reference", help="collections directory of another checkout whose search must give "
+                        "the same events and cursor byte for byte")
     parser.add_argument("--floor", action="store_true",
                         help="also print the least host-side work of an exact redaction (see above)")
     args = parser.parse_args()
@@ -240,11 +253,12 @@ def main():
     size = os.path.getsize(log)
     # Warm the page cache so that every contender reads from memory.
     timed(["cat", log], stdout=subprocess.DEVNULL)
-    print("log: %s, %.0f MB, %d events" % (log, size / 1e6, args.events))
+    print("log: %s, %.0f MB, %d events; load average %.1f (other work on the machine)"
+          % (log, size / 1e6, args.events, os.getloadavg()[0]))
     agree = True
     for name, options, criteria in searches():
         best, module, peak_mb = measure(log, options, criteria, args.repeat)
-        agree = report(name, options, criteria, log, best, module, peak_mb) and agree
+        agree = report(name, options, criteria, log, best, module, peak_mb, args.reference) and agree
         if name.startswith("-k"):
             key_module, key_best = module, best
     print("  to the controller        %7.0f kB compressed, %.0f kB as JSON Lines (%.1fx smaller)"
@@ -269,6 +283,7 @@ def main():
               % (floor["floor_cpu"], floor["flagged"]))
         print("ratio floor / ausearch -k --raw          %5.2f   (target <= 1.5)" % (floor["floor_cpu"] / key_best["raw"][1]))
         print("ratio floor / ausearch -k -i             %5.2f   (target <= 1)" % (floor["floor_cpu"] / key_best["interpreted"][1]))
+    print("load average at the end %.1f" % os.getloadavg()[0])
     return 0 if agree else 1
 
 

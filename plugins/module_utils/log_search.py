@@ -18,6 +18,9 @@ the first that holds deciding:
    grouped, are left for the next run;
 6. otherwise returned.
 
+A search with a time window's end stops reading soon after that end (see scan.WindowEnd): the events
+it does not read are left for the next run, as rule 3 would leave them.
+
 The next cursor follows the files to their end until an event is left for the next run. From then
 on it stays before that event, and only learns which events after it were returned, so that the
 next run returns none of them again.
@@ -35,9 +38,11 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_transport 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_set import LogSetError
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.records import AuditParseError
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.scan import (
+    DEFAULT_LIMITS,
     GATHER_AFTER,
     GATHER_BEFORE,
     RotationSeam,
+    WindowEnd,
     complete_end,
     last_time,
     needles_for,
@@ -79,13 +84,17 @@ class FileScan:
 class _Search:
     """One run of search(): the file being read, the events returned so far, the next cursor."""
 
-    def __init__(self, files, event_filter, redactor, previous, max_events, now):
+    def __init__(self, files, event_filter, redactor, previous, max_events, now, limits):
         self.files = files
         self.filter = event_filter
         self.redactor = redactor
         self.previous = previous
         self.max_events = max_events
         self.now = now
+        self.limits = limits
+        # Events after the window's end are left for a later run: the scan stops soon after it.
+        self.window_end = None if event_filter.end is None else \
+            WindowEnd(event_filter.end, limits.window_end_slack, previous.last if previous.lost else None)
         self.needles = needles_for(event_filter)
         self.events = CompressedEvents(event_filter.keys)
         self.next = NextCursor(previous)
@@ -105,14 +114,17 @@ class _Search:
                 self.next.pass_over(self.files, log, start, end)
                 return {}
             if self.filter.start is not None:
-                start = offset_at(fd, start, end, self.filter.start - EVENT_TIMEOUT)
+                start = offset_at(fd, start, end, self.filter.start - EVENT_TIMEOUT, self.limits)
             self.scanned += end - start
             scan = FileScan(log, start, end, completed)
             for raw in self._whole_events(fd, scan, next_log):
                 if not self._judge(raw, scan):
                     break
+            if self.past_window_end:
+                self.scanned -= end - self.window_end.stopped_at
+                self._leave_unfinished(scan)
             self.next.after(scan)
-            if self.truncated:
+            if self.truncated or self.past_window_end:
                 self.next.seen.extend(self.previous.not_reached())
             return scan.taken
         finally:
@@ -125,9 +137,11 @@ class _Search:
         previous_tail = RotationSeam(self.files[position - 1], at_end=True) if position else None
         next_head = RotationSeam(next_log, at_end=False) if next_log is not None else None
         if self.needles:
-            events = scan_matching(fd, scan.start, scan.end, self.needles, scan.completed)
+            events = scan_matching(fd, scan.start, scan.end, self.needles, scan.completed, self.limits,
+                                   self.window_end)
         else:
-            events = scan_all(fd, scan.start, scan.end, scan.completed, scan.unfinished)
+            events = scan_all(fd, scan.start, scan.end, scan.completed, scan.unfinished, self.limits,
+                              self.window_end)
         for raw in events:
             if previous_tail is not None and raw.offset < GATHER_AFTER:
                 # The records before the rotation sort before this file's.
@@ -167,11 +181,7 @@ class _Search:
         if self.max_events and self.events.count >= self.max_events:
             self.truncated = True
             self._leave(scan, raw.offset, stamp)
-            for other in scan.unfinished.values():
-                if self.previous.returned_by_time(stamp_of(other.token)):
-                    scan.add_returned(other)
-                else:
-                    self._leave(scan, other.offset, stamp_of(other.token))
+            self._leave_unfinished(scan)
             return False
         self.redactor.event(records)
         self.events.add(*event_json(records))
@@ -179,24 +189,38 @@ class _Search:
         self.next.returned(stamp)
         return True
 
+    @property
+    def past_window_end(self):
+        """Whether the scan stopped past the time window's end (see scan.WindowEnd)."""
+        return self.window_end is not None and self.window_end.reached
+
+    def _leave_unfinished(self, scan):
+        """Leaves the events begun and not grouped yet when the search stops, unless returned before."""
+        for other in scan.unfinished.values():
+            if self.previous.returned_by_time(stamp_of(other.token)):
+                scan.add_returned(other)
+            else:
+                self._leave(scan, other.offset, stamp_of(other.token))
+
     def _leave(self, scan, offset, stamp):
         """Leaves the event at `offset` (of the file scanned) for the next run."""
         scan.left = earliest(scan.left, offset)
         self.next.leave(stamp)
 
 
-def search(files, event_filter, redactor, cursor=None, max_events=0, now=None):
+def search(files, event_filter, redactor, cursor=None, max_events=0, now=None, limits=DEFAULT_LIMITS):
     """Runs one search over the log set (LogFile objects, oldest first). Returns a dict: events_gz
     (base64), count, count_by_key, truncated, scanned_bytes, events_bytes, transfer_bytes, files,
-    cursor (the new one, or the given one when there was nothing to read), cursor_lost."""
+    cursor (the new one, or the given one when there was nothing to read), cursor_lost. `limits`
+    (a scan.ScanLimits) sets the sizes the files are scanned in."""
     now = time.time() if now is None else now
     plan, lost = plan_scan(files, cursor)
-    run = _Search(files, event_filter, redactor, PreviousRuns(cursor, lost), max_events, now)
+    run = _Search(files, event_filter, redactor, PreviousRuns(cursor, lost), max_events, now, limits)
     completed = {}
     for number, (log, start) in enumerate(plan):
         next_log = plan[number + 1][0] if number + 1 < len(plan) else None
         completed = run.read_file(log, start, next_log, completed)
-        if run.truncated:
+        if run.truncated or run.past_window_end:
             break
     return dict(
         run.events.result(),

@@ -5,8 +5,8 @@
 whatever the log size). With keys or message types, a C-speed byte search finds candidate lines
 (` key="K"`, the hex form of K for multi-key rules, `type=T msg=`) and only the records of those
 events are gathered; otherwise every line is read and grouped by serial. Also: where a file's
-complete lines end, where a time window starts in it, and the records of an event that a rotation
-cut into two files."""
+complete lines end, where a time window starts in it, where a scan may stop past a window's end
+(WindowEnd), and the records of an event that a rotation cut into two files."""
 
 from __future__ import annotations
 
@@ -32,6 +32,63 @@ PENDING_EVENTS = 256
 
 # A time window's start is found by bisection to within this many bytes.
 BISECT_SLACK = 64 * 1024
+
+# Records are written in about time order: an event is stamped when it begins and written when it
+# ends, so one that took long (a blocking system call) comes late. A scan that meets a record this
+# many seconds past a time window's end takes it that every event of the window is behind it; one
+# written later still is left for the next run (see WindowEnd).
+WINDOW_END_SLACK = 60.0
+
+
+class ScanLimits(object):
+    """The sizes a scan works with (the constants above by default): tests give small ones, so that
+    windows, pending events and bisection steps fall everywhere in a small log."""
+
+    def __init__(self, window=WINDOW, pending_events=PENDING_EVENTS, bisect_slack=BISECT_SLACK,
+                 window_end_slack=WINDOW_END_SLACK):
+        self.window = window
+        self.pending_events = pending_events
+        self.bisect_slack = bisect_slack
+        self.window_end_slack = window_end_slack
+
+
+DEFAULT_LIMITS = ScanLimits()
+
+
+class WindowEnd(object):
+    """The end of a search's time window (POSIX seconds), and where a scan stopped for it.
+
+    Past a record more than `slack` seconds after the end, no record of an event of the window
+    comes any more: a scan yields the events of the window it has begun, whole, and stops there.
+    Every event after that point is past the end, and would only be left for a later run. `reached`
+    tells the caller that the scan stopped (the events it did not read, and those begun and not
+    yielded, are left for a later run), `stopped_at` at which offset. `slack` None never stops.
+    `returned` is the [sec, ms, serial] of the newest event the earlier runs returned when they are
+    told by time (their cursor's file was lost): those must be met to be known, so the scan reads
+    past it too."""
+
+    def __init__(self, end, slack, returned=None):
+        self.end = end if returned is None else max(end, returned[0] + returned[1] / 1000.0)
+        self._stop_after = None if slack is None else self.end + slack
+        self.reached = False
+        self.stopped_at = None
+
+    def passed_by(self, token):
+        """Whether the event `token` is too late for any event of the window to follow it."""
+        return self._stop_after is not None and _later(token, self._stop_after)
+
+    def in_window(self, token):
+        """Whether the event `token` is not past the end (or has no time to tell)."""
+        return not _later(token, self.end)
+
+    def stop(self, offset):
+        self.reached = True
+        self.stopped_at = offset
+
+
+def _later(token, when):
+    seconds = _seconds(token)
+    return seconds is not None and seconds > when
 
 
 def complete_end(fd, size):
@@ -185,13 +242,14 @@ def _gather_after(window, marker, pos, event):
             return
 
 
-def scan_matching(fd, start, end, needles, taken=()):
+def scan_matching(fd, start, end, needles, taken=(), limits=DEFAULT_LIMITS, window_end=None):
     """RawEvents holding one of the needles in [start, end) of an open log file, in log order;
-    none for the `taken` tokens (events the previous file's scan completed from this one)."""
+    none for the `taken` tokens (events the previous file's scan completed from this one). With a
+    WindowEnd, the scan stops where it says."""
     seen = OrderedDict.fromkeys(taken, True)
     offset = start
     while offset < end:
-        stop = min(end, offset + WINDOW)
+        stop = min(end, offset + limits.window)
         window = _Window(fd, max(0, offset - GATHER_BEFORE), min(end, stop + GATHER_AFTER))
         try:
             hits = set()
@@ -202,8 +260,11 @@ def scan_matching(fd, start, end, needles, taken=()):
                 token = _token(line) if line is not None else None
                 if token is None or token in seen:
                     continue
+                if window_end is not None and window_end.passed_by(token):
+                    window_end.stop(s)
+                    return
                 seen[token] = True
-                if len(seen) > PENDING_EVENTS:
+                if len(seen) > limits.pending_events:
                     seen.popitem(last=False)
                 yield _gather(window, token, s, e, line)
         finally:
@@ -211,15 +272,15 @@ def scan_matching(fd, start, end, needles, taken=()):
         offset = stop
 
 
-def scan_all(fd, start, end, taken=(), pending=None):
+def scan_all(fd, start, end, taken=(), pending=None, limits=DEFAULT_LIMITS, window_end=None):
     """Every event of [start, end), grouping records by serial even when events interleave; none
     for the `taken` tokens (events the previous file's scan completed from this one). `pending`
     (an OrderedDict, oldest first) holds the events begun and not yielded yet, for a caller that
-    stops early."""
+    stops early, or when the scan stops where a WindowEnd says."""
     pending = OrderedDict() if pending is None else pending
     offset = start
     while offset < end:
-        stop = min(end, offset + WINDOW)
+        stop = min(end, offset + limits.window)
         window = _Window(fd, offset, end)
         try:
             pos = offset
@@ -233,11 +294,17 @@ def scan_all(fd, start, end, taken=(), pending=None):
                     continue
                 event = pending.get(token)
                 if event is None:
+                    if window_end is not None and window_end.passed_by(token):
+                        # The events of the window begun are whole: yielded as they would be later.
+                        for other in [other for other in pending if window_end.in_window(other)]:
+                            yield pending.pop(other)
+                        window_end.stop(s)
+                        return
                     event = pending[token] = RawEvent(token, s)
                 event.add(s, line)
                 if event.complete:
                     yield pending.pop(token)
-                elif len(pending) > PENDING_EVENTS:
+                elif len(pending) > limits.pending_events:
                     yield pending.popitem(last=False)[1]
         finally:
             window.close()
@@ -329,10 +396,10 @@ def last_time(fd, end):
         return 0.0
 
 
-def offset_at(fd, lo, hi, when):
-    """A line start in [lo, hi) at most BISECT_SLACK bytes before the first record at or after
-    `when`: records are in time order, so a bisection skips the older part of a large file."""
-    while hi - lo > BISECT_SLACK:
+def offset_at(fd, lo, hi, when, limits=DEFAULT_LIMITS):
+    """A line start in [lo, hi) at most limits.bisect_slack bytes before the first record at or
+    after `when`: records are in time order, so a bisection skips the older part of a large file."""
+    while hi - lo > limits.bisect_slack:
         mid = (lo + hi) // 2
         os.lseek(fd, mid, os.SEEK_SET)
         block = os.read(fd, 8192)
@@ -354,3 +421,12 @@ def stamp_of(token):
     sec, _dot, rest = _time_serial(token).partition(b".")
     ms, _colon, serial = rest.partition(b":")
     return [int(sec), int(ms), int(serial)]
+
+
+def _seconds(token):
+    """An event's time in POSIX seconds, as EventFilter.in_time reckons it; None for a damaged one."""
+    sec, _dot, rest = _time_serial(token).partition(b".")
+    try:
+        return int(sec) + int(rest[:rest.find(b":")]) / 1000.0
+    except ValueError:
+        return None

@@ -67,6 +67,10 @@ options:
       - Events at or before this time, in the same forms as O(start) (V(today) ends now, as in
         C(ausearch) and C(aureport)). With O(incremental), the events after it are left for a later
         run.
+      - The search stops reading the log 60 seconds of records past this time. An event of the time
+        window written later than that (its system call blocked for longer, since an event is stamped
+        when it begins and written when it ends) is not returned; the cursor stays before it, so a
+        later O(incremental) run whose window holds it returns it.
     type: str
   success:
     description:

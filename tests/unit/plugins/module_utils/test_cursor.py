@@ -28,7 +28,9 @@ _SYSCALL_KEY = re.compile(rb' key=("[^"]*"|\(null\)|[0-9A-F]+)')
 # A rule's key as the log writes it: one key, none, or several hex-encoded and joined by 0x01.
 KEYS = [b'"sim_a"', b'"sim_b"', b"(null)", b"73696D5F620173696D5F61"]
 SEARCHES = [(criteria, max_events) for criteria in ({"keys": ["sim_a"]}, {"message_types": ["PATH"]}, {})
-            for max_events in (0, 3)] + [({"start": 1795800003.0, "end": 1795800006.0}, 2)]  # a time window
+            for max_events in (0, 3)] + [({"start": 1795800003.0, "end": 1795800006.0}, 2),  # time windows
+                                         ({"end": 1795800005.0}, 0),
+                                         ({"keys": ["sim_a"], "start": 1795800002.0, "end": 1795800009.0}, 0)]
 
 
 def recorded_events():
@@ -181,8 +183,9 @@ def wanted(lines, event_filter):
 class Searcher:
     """One scheduled incremental search, with what it returned and what it owes."""
 
-    def __init__(self, cursor_file, criteria, max_events):
+    def __init__(self, cursor_file, criteria, max_events, limits):
         self.cursor_file = cursor_file
+        self.limits = limits
         self.cursor = None
         self.event_filter = EventFilter(**criteria)
         self.max_events = max_events
@@ -192,7 +195,7 @@ class Searcher:
     def run(self, auditd, now, rng, seed):
         """One run; whether max_events cut it short."""
         result = search(default_log_set(auditd.base), self.event_filter, Redactor([]), cursor=self.cursor,
-                        max_events=self.max_events, now=now)
+                        max_events=self.max_events, now=now, limits=self.limits)
         # The cursor goes through its file one run in four (through JSON otherwise, which is faster).
         if rng.random() < 0.25:
             save_cursor(self.cursor_file, result["cursor"])
@@ -215,7 +218,7 @@ class Searcher:
         return result["truncated"]
 
 
-def play(seed, directory):
+def play(seed, directory, limits):
     """One host: auditd writes, rotates, is truncated; scheduled searches run now and then, each with
     its own cursor. Every run's events are new (none twice) and whole, but for an event whose first
     records went with the oldest file: it comes back with the records still there. A run that was not
@@ -224,7 +227,7 @@ def play(seed, directory):
     asked for. At the end, the searches run until they have returned everything they owe."""
     rng = random.Random(seed)
     auditd = Auditd(os.path.join(directory, "log"), rng, num_logs=rng.choice([2, 3, 5]))
-    searchers = [Searcher(os.path.join(directory, "%d.cursor.json" % number), criteria, max_events)
+    searchers = [Searcher(os.path.join(directory, "%d.cursor.json" % number), criteria, max_events, limits)
                  for number, (criteria, max_events) in enumerate(SEARCHES)]
     now = 0
     for _step in range(rng.randrange(4, 12)):
@@ -253,13 +256,12 @@ def play(seed, directory):
                 break
 
 
-def test_incremental_runs_return_each_event_once_and_whole(tmp_path, monkeypatch):
-    defaults = (scan.WINDOW, scan.BISECT_SLACK)
+def test_incremental_runs_return_each_event_once_and_whole(tmp_path):
+    # Every other host is scanned in windows of a few records, bisected closely, and its time window
+    # search stops at the first record past the window's end that leaves no event of the window open.
+    small = scan.ScanLimits(window=1000, bisect_slack=300, window_end_slack=0.0)
     for seed in range(50):
-        # Every other host is scanned in windows of a few records, and bisected closely.
-        monkeypatch.setattr(scan, "WINDOW", 1000 if seed % 2 else defaults[0])
-        monkeypatch.setattr(scan, "BISECT_SLACK", 300 if seed % 2 else defaults[1])
-        play(seed, str(tmp_path / str(seed)))
+        play(seed, str(tmp_path / str(seed)), small if seed % 2 else scan.DEFAULT_LIMITS)
 
 
 def test_a_cursor_that_cannot_be_written_leaves_no_temporary_file(tmp_path):

@@ -28,9 +28,9 @@ DEL_SERIALS = [16791, 16792]
 LATER = 1795712100.0  # "now" for the searches: after the recorded events
 
 
-def run(files, cursor=None, now=LATER, max_events=0, **criteria):
+def run(files, cursor=None, now=LATER, max_events=0, limits=scan.DEFAULT_LIMITS, **criteria):
     result = search(files, EventFilter(**criteria), Redactor(DEFAULT_REDACT_PATTERNS), cursor=cursor,
-                    max_events=max_events, now=now)
+                    max_events=max_events, now=now, limits=limits)
     result["events"] = decode_events(result.pop("events_gz"))
     return result
 
@@ -99,23 +99,22 @@ def test_message_type_search_and_full_scan_agree(name, types):
         assert expected, "the recorded log holds events of each of these types"
 
 
-def test_small_windows_give_the_same_events(monkeypatch):
+def test_small_windows_give_the_same_events():
     expected = serials(run(log_set(ENRICHED), keys=["fa_watch", "fa_del"]))
     full = sorted(serials(run(log_set(ENRICHED))))
-    monkeypatch.setattr(scan, "WINDOW", 700)
-    monkeypatch.setattr(scan, "PENDING_EVENTS", 2)
-    assert serials(run(log_set(ENRICHED), keys=["fa_watch", "fa_del"])) == expected
-    assert sorted(serials(run(log_set(ENRICHED)))) == full
+    small = scan.ScanLimits(window=700, pending_events=2)
+    assert serials(run(log_set(ENRICHED), keys=["fa_watch", "fa_del"], limits=small)) == expected
+    assert sorted(serials(run(log_set(ENRICHED), limits=small))) == full
 
 
-def test_key_cut_by_a_window_end_is_found(monkeypatch):
+def test_key_cut_by_a_window_end_is_found():
     expected = serials(run(log_set(ENRICHED), keys=["fa_watch", "fa_del"]))
     text = open(ENRICHED, "rb").read()
     # Windows whose end falls inside a ` key="fa_watch"`: the event belongs to the window it starts in.
     cuts = [text.find(b' key="fa_watch"') + 5, text.rfind(b' key="fa_del"') + 3]
     for cut in cuts:
-        monkeypatch.setattr(scan, "WINDOW", cut)
-        assert serials(run(log_set(ENRICHED), keys=["fa_watch", "fa_del"])) == expected, cut
+        found = run(log_set(ENRICHED), keys=["fa_watch", "fa_del"], limits=scan.ScanLimits(window=cut))
+        assert serials(found) == expected, cut
 
 
 def test_no_events_is_a_success_with_count_zero():
@@ -149,20 +148,74 @@ def test_rotated_file_before_the_time_window_is_not_read(tmp_path):
     assert recent["scanned_bytes"] == os.path.getsize(base) < everything["scanned_bytes"]
 
 
-def test_time_window_start_is_found_without_reading_the_older_part(tmp_path, monkeypatch):
-    monkeypatch.setattr(scan, "BISECT_SLACK", 2048)
+def write_copies(path, copies):
+    """The recorded events again and again: copy (shift, number) is 100 * shift seconds later than
+    the recording, its serials 1000 * number higher."""
     lines = recorded_lines()
-    base = str(tmp_path / "audit.log")
-    # The recorded events again and again, one second apart per copy, serials going up.
-    with open(base, "wb") as handle:
-        for copy in range(40):
+    with open(path, "wb") as handle:
+        for shift, number in copies:
             for line in lines:
-                handle.write(re.sub(rb"audit\((\d+)\.(\d+):(\d+)\)", lambda m, c=copy: b"audit(%d.%s:%d)" % (
-                    int(m.group(1)) + 100 * c, m.group(2), int(m.group(3)) + 1000 * c), line))
+                handle.write(re.sub(rb"audit\((\d+)\.(\d+):(\d+)\)", lambda m: b"audit(%d.%s:%d)" % (
+                    int(m.group(1)) + 100 * shift, m.group(2), int(m.group(3)) + 1000 * number), line))
+
+
+def test_time_window_start_is_found_without_reading_the_older_part(tmp_path):
+    base = str(tmp_path / "audit.log")
+    write_copies(base, [(copy, copy) for copy in range(40)])
     start = 1795712050 + 100 * 30
-    found = run(log_set(base), keys=["fa_watch"], start=start)
+    found = run(log_set(base), keys=["fa_watch"], start=start, limits=scan.ScanLimits(bisect_slack=2048))
     assert serials(found) == [s + 1000 * c for c in range(30, 40) for s in WATCH_SERIALS]
     assert found["scanned_bytes"] < os.path.getsize(base) / 3
+
+
+# Copies 10 to 14 of the recorded events (write_copies), searched after copy 99.
+WINDOW_START, WINDOW_END = 1795712000 + 100 * 10, 1795712000 + 100 * 15 - 0.001
+AFTER_COPIES = 1795712000 + 100 * 100
+NO_STOP = scan.ScanLimits(window_end_slack=None)
+
+
+@pytest.mark.parametrize("criteria", [{}, {"keys": ["fa_watch", "fa_del"]}, {"message_types": ["PATH"]}])
+def test_a_time_window_search_stopping_past_the_end_returns_and_leaves_what_reading_on_does(tmp_path, criteria):
+    base = str(tmp_path / "audit.log")
+    write_copies(base, [(copy, copy) for copy in range(40)])
+    window = dict(criteria, start=WINDOW_START, end=WINDOW_END, now=AFTER_COPIES)
+    stopped, read_on = run(log_set(base), **window), run(log_set(base), limits=NO_STOP, **window)
+    assert stopped["events"] and stopped["events"] == read_on["events"]
+    assert stopped["cursor"] == read_on["cursor"]
+    # From copy 10 to copy 16, where a record is more than a minute past the end: 7 of 30 copies.
+    assert stopped["scanned_bytes"] < read_on["scanned_bytes"] / 3
+    later = dict(criteria, start=WINDOW_START, end=WINDOW_END + 1000, now=AFTER_COPIES)
+    assert run(log_set(base), cursor=stopped["cursor"], **later)["events"] \
+        == run(log_set(base), cursor=read_on["cursor"], limits=NO_STOP, **later)["events"]
+
+
+def test_a_damaged_time_stamp_past_the_window_end_neither_stops_the_scan_nor_fails_it(tmp_path):
+    base = str(tmp_path / "audit.log")
+    write_copies(base, [(copy, copy) for copy in range(30)])
+    with open(base, "rb") as handle:
+        lines = handle.read().splitlines(keepends=True)
+    # A record whose time stamp lost its digits, among copy 15's (less than the slack past the end):
+    # not an event, and no time.
+    cut = len(lines) // 30 * 15 + 1
+    damaged = re.sub(rb"audit\([^)]*\)", b"audit(x.y:z)", lines[cut])
+    with open(base, "wb") as handle:
+        handle.writelines(lines[:cut] + [damaged] + lines[cut:])
+    window = dict(start=WINDOW_START, end=WINDOW_END, now=AFTER_COPIES)
+    assert run(log_set(base), **window)["events"] == run(log_set(base), limits=NO_STOP, **window)["events"]
+
+
+def test_an_event_written_long_after_the_window_end_is_left_for_the_next_run(tmp_path):
+    # Copy 12's events written again, as if late, after records an hour past the window's end.
+    base = str(tmp_path / "audit.log")
+    write_copies(base, [(copy, copy) for copy in range(50)] + [(12, 99)])
+    late = [serial + 99000 for serial in WATCH_SERIALS]
+    window = dict(keys=["fa_watch"], start=WINDOW_START, end=WINDOW_END, now=AFTER_COPIES)
+    assert set(late) <= set(serials(run(log_set(base), limits=NO_STOP, **window)))
+    first = run(log_set(base), **window)
+    assert not set(late) & set(serials(first))
+    again = run(log_set(base), cursor=first["cursor"], keys=["fa_watch"], start=WINDOW_START, now=AFTER_COPIES)
+    assert set(late) <= set(serials(again))
+    assert not set(serials(first)) & set(serials(again))
 
 
 def test_incremental_cursor_across_rotations_loses_and_repeats_nothing(tmp_path):
