@@ -415,7 +415,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.timespec import 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import parse_rule_listing, rule_keys
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.container_attribution import (
     DEFAULT_LAUREL_LOG,
-    attribute_search_result,
+    container_annotator,
 )
 
 CURSOR_DIR = "/var/lib/fleetaudit/ausearch"
@@ -545,18 +545,19 @@ def main():
     except ValueError as exc:
         module.fail_json(msg=str(exc))
 
+    # Before the search: a failure here must not leave a cursor saved past events never returned.
+    annotate = container_annotator(module, params["laurel_log"], redactor) if params["containers"] else None
     try:
         files = _log_files(params)
         cursor = load_cursor(cursor_file) if params["incremental"] else None
-        result = search(files, event_filter, redactor, cursor=cursor, max_events=params["max_events"])
+        result = search(files, event_filter, redactor, cursor=cursor, max_events=params["max_events"],
+                        annotate=annotate)
         changed = False
         if (params["incremental"] and params["commit_cursor"] and not module.check_mode
                 and result["cursor"] is not None):
             changed = save_cursor(cursor_file, result["cursor"])
     except (LogSetError, OSError) as exc:
         module.fail_json(msg="audit log search failed: %s" % exc)
-    if params["containers"]:
-        result = attribute_search_result(module, result, params["laurel_log"], redactor)
     # A key that no loaded rule carries is most often misspelt: say so rather than return 0 events
     # in silence. Only for this host's own log; another log (input) may come from elsewhere.
     unloaded = _unloaded_keys(module, params["keys"]) if params["keys"] and not params["input"] else None
