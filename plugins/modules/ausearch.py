@@ -136,6 +136,7 @@ options:
         controller holds the events, and, with O(dest), has written them. A run that fails on the
         controller leaves the cursor where it was, and the next run returns the same events again
         (at least once; an event may be returned twice, never lost).
+      - Only with O(incremental=true); given otherwise, the action plugin fails the task rather than ignore it.
     type: bool
     default: true
     version_added: 1.1.0
@@ -170,6 +171,7 @@ options:
       - V(host) writes the events to C(<dest>/<inventory_hostname>/<name>.jsonl).
       - V(node) writes one file per C(node=) name, C(<dest>/<node>/<name>.jsonl), for a collector
         whose log holds the events of many hosts (events without a node name go to C(_no_node)).
+      - Only with O(dest); given without it, the task fails rather than ignore it.
     type: str
     choices: [host, node]
     default: host
@@ -184,6 +186,7 @@ options:
         UTF-8, RFC 4180 quoting, and a cell that a spreadsheet would run as a formula (starting
         with C(=), C(+), C(-) or C(@), a number aside) begins with an apostrophe.
       - With O(incremental=true) new rows are added under the header the file already has.
+      - Only with O(dest); given without it, the task fails rather than ignore it.
     type: list
     elements: str
     choices: [jsonl, csv]
@@ -202,7 +205,9 @@ options:
     default: false
     version_added: 1.1.0
   laurel_log:
-    description: laurel's JSON log; its rotated generations (C(.1), C(.2), ...) are read too.
+    description:
+      - laurel's JSON log; its rotated generations (C(.1), C(.2), ...) are read too.
+      - Only with O(containers=true); given otherwise, the task fails rather than ignore it.
     type: path
     default: /var/log/laurel/audit.log
     version_added: 1.1.0
@@ -359,6 +364,11 @@ events_gz:
   description: The events as base64 of gzip-compressed JSON Lines; the action plugin replaces it by RV(events).
   returned: when the module runs without its action plugin
   type: str
+cursor_file:
+  description: The host file the cursor was saved to.
+  returned: when O(cursor) is given (the action plugin's second call, after the events are on the controller)
+  type: str
+  sample: /var/lib/fleetaudit/ausearch/events.cursor.json
 unloaded_keys:
   description:
     - The O(keys) that no rule loaded in the kernel carries (C(auditctl -l)), each also a warning.
