@@ -9,8 +9,9 @@ Prints, best of --repeat rounds:
   auditd feeds its plugins (CPU time per event), against `ausearch -if LOG --raw -k KEY` over the
   same log, the gather's own yardstick (ratio `laurel / ausearch --raw`);
 - at gather time: the module's search of the benchmark key without and with `containers: true`
-  (a fresh /usr/bin/python3 process each: find, parse, redact, encode, compress; then read laurel's
-  log, join by event id, encode again), and the ratio `with / without`. One event in twenty of the
+  (a fresh /usr/bin/python3 process each: find, parse, redact, encode, compress; with containers,
+  laurel's log read first and each returned event joined by its id before it is encoded), and the
+  ratio `with / without`. One event in twenty of the
   key is marked as run in a container in laurel's output (the generated events' processes are
   gone, so laurel itself finds none); `docker inspect`, run once per search, is not counted.
 
@@ -57,7 +58,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_filter imp
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_search import search
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.log_set import log_set
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.redaction import DEFAULT_REDACT_PATTERNS, Redactor
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.container_attribution import attribute_search_result
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.container_attribution import container_annotator
 log, key, laurel_log = sys.argv[1:4]
 
 
@@ -71,9 +72,8 @@ class Host:
 
 
 redactor = Redactor(DEFAULT_REDACT_PATTERNS)
-result = search(log_set(log), EventFilter(keys=[key]), redactor, max_events=0)
-if laurel_log != "-":
-    result = attribute_search_result(Host(), result, laurel_log, redactor)
+annotate = container_annotator(Host(), laurel_log, redactor) if laurel_log != "-" else None
+result = search(log_set(log), EventFilter(keys=[key]), redactor, max_events=0, annotate=annotate)
 print(json.dumps({"count": result["count"], "transfer_bytes": result["transfer_bytes"]}))
 """
 

@@ -26,6 +26,10 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.host_io import a
 
 # The files each format writes, by their file name extension.
 FORMATS = ("jsonl", "csv")
+# Options that only shape what another one does, with what that one must be: given without it, the
+# task fails rather than ignore them (the module cannot tell them from their defaults).
+DEPENDENT_OPTIONS = (("dest_by", "dest", "set"), ("formats", "dest", "set"),
+                     ("laurel_log", "containers", "true"), ("commit_cursor", "incremental", "true"))
 
 
 def _make_private_dirs(path):
@@ -85,6 +89,16 @@ def _count_by_key(events):
     return counts
 
 
+def _check_dependent_options(args):
+    for name, needed, wanted in DEPENDENT_OPTIONS:
+        if name not in args:
+            continue
+        given = boolean(args.get(needed, False), strict=False) if wanted == "true" else bool(args.get(needed))
+        if not given:
+            raise AnsibleActionFail("%s is used only with %s %s: set %s, or leave %s out"
+                                    % (name, needed, "true" if wanted == "true" else "set", needed, name))
+
+
 def _formats(value):
     """The formats option: a list (or a comma-separated string) of jsonl and csv, at least one."""
     if value is None:
@@ -121,6 +135,7 @@ class ActionModule(ActionBase):
         args = self._task.args
         incremental = boolean(args.get("incremental", False), strict=False)
         # Refused before the host is searched.
+        _check_dependent_options(args)
         formats = _formats(args.get("formats"))
         search_args = dict(args, commit_cursor=False) if incremental else args
         result.update(self._execute_module(module_name="fleetaudit.auditd.ausearch",

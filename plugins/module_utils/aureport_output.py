@@ -36,6 +36,8 @@ REPORTS = {
     "user": "--user",
     "virt": "--virt",
 }
+# The reports that are the general summary (of every event, of the failed ones, of the successful ones).
+GENERAL_SUMMARIES = ("summary", "failed", "success")
 # What a value looks like in each column of aureport's rows (aureport-output.c). Free text (paths,
 # command and account names, typed keys) may hold spaces, so a row is not split on spaces: it is
 # matched against the shapes of all its columns at once, and the columns of one word, counts and
@@ -79,12 +81,16 @@ def command(aureport, report, summary=False, success=None, start=None, end=None,
     names (never standard input)."""
     if report not in REPORTS:
         raise ValueError("unknown report %r: use one of %s" % (report, ", ".join(sorted(REPORTS))))
-    if success is not None and report in ("failed", "success"):
+    if success is not None and report in GENERAL_SUMMARIES[1:]:
         raise ValueError("report %s already chooses the events; use report summary with success" % report)
+    if summary and report in GENERAL_SUMMARIES:
+        # aureport ignores --summary there: refused rather than ignored.
+        raise ValueError("summary totals the values of one report (key, executable, ...); report %s is a "
+                         "general summary already: leave summary out" % report)
     args = [aureport]
     if REPORTS[report]:
         args.append(REPORTS[report])
-    if summary and report != "summary":
+    if summary:
         args.append("--summary")
     if success is not None:
         args.append("--success" if success else "--failed")

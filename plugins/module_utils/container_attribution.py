@@ -17,8 +17,7 @@ import calendar
 import json
 import os
 import re
-
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_transport import CompressedEvents, decode_events
+import time
 
 RUNTIME = "docker"
 DEFAULT_LAUREL_LOG = "/var/log/laurel/audit.log"
@@ -28,6 +27,8 @@ LAUNCH_WINDOW = 60.0
 # Subcommands of the docker client that make a container.
 _MAKERS = (("run",), ("create",), ("container", "run"), ("container", "create"))
 _UNSET_AUID = 4294967295
+# How far laurel's log may lag behind auditd's (it writes each event as auditd hands it over).
+LAUREL_DELAY = 5.0
 _CONTAINER_ID = re.compile(r"^[0-9a-f]{64}$")
 # Global options of the docker client that take a value in the next word.
 _VALUE_OPTIONS = frozenset(("-H", "--host", "-c", "--context", "--config", "-l", "--log-level",
@@ -87,9 +88,9 @@ def _option_value(words, names):
     return None
 
 
-def read_laurel(lines, wanted_ids):
-    """laurel's JSON lines -> ({event id: container id} for the wanted events that ran in a
-    container, [launch]): the docker client's executions that make a container, each
+def read_laurel(lines, wanted_ids=None):
+    """laurel's JSON lines -> ({event id: container id} for the wanted events (None: every event)
+    that ran in a container, [launch]): the docker client's executions that make a container, each
     {id, time, auid, auid_name, argv, name}."""
     containers = {}
     launches = []
@@ -104,7 +105,7 @@ def read_laurel(lines, wanted_ids):
             continue  # a line cut by a crash or a rotation
         if not isinstance(event, dict) or "ID" not in event:
             continue
-        if has_container and event["ID"] in wanted_ids:
+        if has_container and (wanted_ids is None or event["ID"] in wanted_ids):
             container_id = _container_id(event)
             if container_id:
                 containers[event["ID"]] = container_id
@@ -198,29 +199,81 @@ def container_summary(container_id, containers, launches, redactor=None):
     return {"id": container_id, "name": known["name"], "image": known["image"], "created_by": created_by}
 
 
+class ContainerAttribution:
+    """What laurel's log and `docker inspect` say about the events of one search, as the summary's
+    `container` and `runtime` of each event (both None for a process of the host)."""
+
+    def __init__(self, laurel_lines, inspect_json, redactor=None, more_lines=None):
+        # more_lines() gives the lines laurel added since: an event the search meets may be newer
+        # than what was read of laurel's log before the search began.
+        self._containers_of, self._launches = read_laurel(laurel_lines)
+        self._read_at = time.time()
+        self._more_lines = more_lines
+        self._known = read_inspect(inspect_json)
+        self._redactor = redactor
+        self._summaries = {}
+
+    def summary_fields(self, identifier):
+        """{container, runtime} of the event with laurel's ID `identifier` ("SECONDS.MS:SERIAL")."""
+        container_id = self._containers_of.get(identifier)
+        if container_id is None and self._more_lines is not None \
+                and _id_time(identifier) >= self._read_at - LAUREL_DELAY:
+            self._catch_up()
+            container_id = self._containers_of.get(identifier)
+        if container_id is None or not _CONTAINER_ID.match(container_id):
+            return {"container": None, "runtime": None}
+        if container_id not in self._summaries:
+            self._summaries[container_id] = container_summary(container_id, self._known, self._launches,
+                                                              self._redactor)
+        return {"container": self._summaries[container_id], "runtime": RUNTIME}
+
+    def annotate(self, records):
+        """The search's hook (log_search.search `annotate`): the summary fields of one event's records."""
+        first = records[0]
+        return self.summary_fields("%d.%03d:%d" % (first["sec"], first["ms"], first["serial"]))
+
+    def _catch_up(self):
+        self._read_at = time.time()
+        try:
+            containers_of, launches = read_laurel(self._more_lines())
+        except OSError:
+            return  # rotated away this moment: the event says no container, as without laurel
+        self._containers_of.update(containers_of)
+        self._launches.extend(launches)
+
+
 def attribute_events(events, laurel_lines, inspect_json, redactor=None):
     """Adds `container` and `runtime` to each event's summary (None for a process of the host)."""
-    wanted = {event_id(event): event for event in events}
-    by_event, launches = read_laurel(laurel_lines, wanted)
-    containers = read_inspect(inspect_json)
-    summaries = {}
-    for identifier, event in wanted.items():
-        container_id = by_event.get(identifier)
-        if container_id is None or not _CONTAINER_ID.match(container_id):
-            event["summary"]["container"] = None
-            event["summary"]["runtime"] = None
-            continue
-        if container_id not in summaries:
-            summaries[container_id] = container_summary(container_id, containers, launches, redactor)
-        event["summary"]["container"] = summaries[container_id]
-        event["summary"]["runtime"] = RUNTIME
+    attribution = ContainerAttribution(laurel_lines, inspect_json, redactor)
+    for event in events:
+        event["summary"].update(attribution.summary_fields(event_id(event)))
     return events
 
 
-def _read_lines(paths):
-    for path in paths:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            yield from handle
+class LaurelLog:
+    """laurel's log read once whole (its generations, oldest first), then the complete lines laurel
+    appended to the live file since."""
+
+    def __init__(self, log):
+        self.paths = laurel_files(log)
+        self._offset = 0  # in the newest file, after its last complete line read
+
+    def lines(self):
+        for path in self.paths[:-1]:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                yield from handle
+        yield from self.new_lines()
+
+    def new_lines(self):
+        if not self.paths:
+            return
+        with open(self.paths[-1], "rb") as handle:
+            handle.seek(self._offset)
+            for line in handle:
+                if not line.endswith(b"\n"):
+                    break  # laurel is still writing it
+                self._offset += len(line)
+                yield line.decode("utf-8", "replace")
 
 
 def docker_inspect_all(run_command, docker):
@@ -239,13 +292,13 @@ def docker_inspect_all(run_command, docker):
     return out
 
 
-def attribute_search_result(module, result, laurel_log, redactor):
-    """Adds container attribution to the events of a search result (`events_gz`, base64 gzip JSON
-    Lines). `module` runs commands and warns (AnsibleModule's run_command, get_bin_path, warn).
-    Without laurel's log, or without docker, the events say `container: null` and a warning says why."""
-    events = decode_events(result["events_gz"])
-    files = laurel_files(laurel_log)
-    if not files:
+def container_annotator(module, laurel_log, redactor):
+    """The `annotate` hook of a search whose events name their containers: laurel's log and one
+    `docker inspect` read before the search. `module` runs commands, warns and fails (AnsibleModule's
+    run_command, get_bin_path, warn, fail_json). Without laurel's log, or without docker, the events
+    say `container: null` and a warning says why."""
+    laurel = LaurelLog(laurel_log)
+    if not laurel.paths:
         module.warn("containers: laurel's log %s does not exist, so no event can be tied to its container: "
                     "run laurel (role fleetaudit.auditd.auditd, auditd_laurel_enabled: true)" % laurel_log)
     docker = module.get_bin_path("docker")
@@ -256,11 +309,6 @@ def attribute_search_result(module, result, laurel_log, redactor):
         except OSError as exc:
             module.warn("containers: %s; events name container ids only" % exc)
     try:
-        attribute_events(events, _read_lines(files), inspect_json, redactor)
+        return ContainerAttribution(laurel.lines(), inspect_json, redactor, laurel.new_lines).annotate
     except OSError as exc:
         module.fail_json(msg="cannot read laurel's log: %s" % exc)
-    compressed = CompressedEvents()
-    for event in events:
-        compressed.add(json.dumps(event, separators=(",", ":")), ())
-    encoded = compressed.result()
-    return dict(result, **{name: encoded[name] for name in ("events_gz", "events_bytes", "transfer_bytes")})

@@ -19,15 +19,18 @@ _to_json = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 _TYPE_JSON = {}
 
 
-def event_json(records):
+def event_json(records, annotate=None):
     """Records of one serial (file order), redacted, -> the public event object as JSON text, and its
-    keys."""
+    keys. `annotate(records)` gives fields added at the end of the summary."""
     first = records[0]
     keys = event_keys(records)
+    summary = summarize(records)
+    if annotate is not None:
+        summary.update(annotate(records))
     return '{"serial":%d,"time":"%s","node":%s,"keys":%s,"records":[%s],"summary":%s}' % (
         first["serial"], iso_time(first["sec"], first["ms"]),
         "null" if first["node"] is None else _to_json(first["node"]), _to_json(keys),
-        ",".join(map(_record_json, records)), _to_json(summarize(records))), keys
+        ",".join(map(_record_json, records)), _to_json(summary)), keys
 
 
 def _record_json(record):

@@ -84,13 +84,14 @@ class FileScan:
 class _Search:
     """One run of search(): the file being read, the events returned so far, the next cursor."""
 
-    def __init__(self, files, event_filter, redactor, previous, max_events, now, limits):
+    def __init__(self, files, event_filter, redactor, previous, max_events, now, annotate, limits):
         self.files = files
         self.filter = event_filter
         self.redactor = redactor
         self.previous = previous
         self.max_events = max_events
         self.now = now
+        self.annotate = annotate
         self.limits = limits
         # Events after the window's end are left for a later run: the scan stops soon after it.
         self.window_end = None if event_filter.end is None else \
@@ -184,7 +185,7 @@ class _Search:
             self._leave_unfinished(scan)
             return False
         self.redactor.event(records)
-        self.events.add(*event_json(records))
+        self.events.add(*event_json(records, self.annotate))
         scan.add_returned(raw)
         self.next.returned(stamp)
         return True
@@ -208,14 +209,20 @@ class _Search:
         self.next.leave(stamp)
 
 
-def search(files, event_filter, redactor, cursor=None, max_events=0, now=None, limits=DEFAULT_LIMITS):
+def search(files, event_filter, redactor, cursor=None, max_events=0, now=None, annotate=None,
+           limits=DEFAULT_LIMITS):
     """Runs one search over the log set (LogFile objects, oldest first). Returns a dict: events_gz
     (base64), count, count_by_key, truncated, scanned_bytes, events_bytes, transfer_bytes, files,
-    cursor (the new one, or the given one when there was nothing to read), cursor_lost. `limits`
-    (a scan.ScanLimits) sets the sizes the files are scanned in."""
+    cursor (the new one, or the given one when there was nothing to read), cursor_lost.
+
+    `annotate(records)`, when given, is called with each returned event's records (redacted) and
+    gives fields added at the end of its summary, before the event is encoded and compressed (the
+    containers of container_attribution): the events are compressed once, never decoded again on
+    the host. `limits` (a scan.ScanLimits) sets the sizes the files are scanned in."""
     now = time.time() if now is None else now
     plan, lost = plan_scan(files, cursor)
-    run = _Search(files, event_filter, redactor, PreviousRuns(cursor, lost), max_events, now, limits)
+    run = _Search(files, event_filter, redactor, PreviousRuns(cursor, lost), max_events, now,
+                  annotate, limits)
     completed = {}
     for number, (log, start) in enumerate(plan):
         next_log = plan[number + 1][0] if number + 1 < len(plan) else None

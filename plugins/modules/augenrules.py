@@ -346,7 +346,6 @@ import gzip
 import os
 import re
 import tempfile
-import threading
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
@@ -419,36 +418,6 @@ def _encode(text):
     return text.encode(ENCODING, "surrogateescape")
 
 
-class BackgroundCommand(threading.Thread):
-    """A command run through the module in a thread, while the module goes on with its work.
-
-    Never fails the module from the thread: `result` hands the outcome to the caller.
-    """
-
-    def __init__(self, module, args, pass_fds):
-        super(BackgroundCommand, self).__init__(name=" ".join(args))
-        self.module = module
-        self.args = args
-        self.pass_fds = pass_fds
-        self.outcome = None
-        self.error = None
-        self.start()
-
-    def run(self):
-        try:
-            self.outcome = self.module.run_command(self.args, environ_update=COMMAND_ENVIRONMENT,
-                                                   pass_fds=self.pass_fds, handle_exceptions=False)
-        except Exception as error:
-            self.error = error
-
-    def result(self):
-        """``(rc, out, err)``, once the command has finished."""
-        self.join()
-        if self.error is not None:
-            self.module.fail_json(msg="cannot run %s: %s" % (" ".join(self.args), to_native(self.error)))
-        return self.outcome
-
-
 class AuditHost:
     """The audit tools of the managed host, run through the module.
 
@@ -466,28 +435,10 @@ class AuditHost:
         if self.library is None:
             self.ausyscall = module.get_bin_path("ausyscall", required=True, opt_dirs=["/sbin", "/usr/sbin"])
         self.tables = self.syscall_tables()
-        # Commands started ahead by read_ahead, by their arguments.
-        self.started = {}
-
-    def read_ahead(self):
-        """Starts reading the kernel in the background, before the module reads and compiles the
-        rule files: ``auditctl -l`` (tens of milliseconds spent waiting on the kernel for a large
-        rule set) and ``auditctl -s``. `run` takes the output of each the first time it is asked
-        for the same command."""
-        if self.auditctl:
-            self._start([self.auditctl, "-l"])
-            self._start([self.auditctl, "-s"])
-
-    def _start(self, args):
-        self.started[tuple(args)] = BackgroundCommand(self.module, args, self.keep_fds)
 
     def run(self, args, check=True, pass_fds=()):
-        started = self.started.pop(tuple(args), None)
-        if started is not None:
-            rc, out, err = started.result()
-        else:
-            rc, out, err = self.module.run_command(args, environ_update=COMMAND_ENVIRONMENT,
-                                                   pass_fds=self.keep_fds + tuple(pass_fds))
+        rc, out, err = self.module.run_command(args, environ_update=COMMAND_ENVIRONMENT,
+                                               pass_fds=self.keep_fds + tuple(pass_fds))
         if check and rc != 0:
             self.module.fail_json(msg="%s failed (exit %d): %s" % (" ".join(args), rc, (err or out).strip()))
         return rc, out, err
@@ -538,8 +489,6 @@ class AuditHost:
         The text goes through a file without a name (``O_TMPFILE``, or unlinked at once), read
         by auditctl as ``/proc/self/fd/N``: nothing is left behind when the run is killed.
         """
-        # What was read ahead would no longer be the kernel's state.
-        self.started.clear()
         with tempfile.TemporaryFile(dir=STATE_DIR) as stream:
             stream.write(_encode(text))
             stream.flush()
@@ -819,7 +768,6 @@ def main():
     result = dict(changed=False, compiled_file=rules_file)
     if lock is not None:
         recover_interrupted(module, host, store, read_only, result)
-    host.read_ahead()
 
     # Read: the rule files as they are and as they should be, compiled and validated.
     directory = RulesDirectory(params["rules_dir"])

@@ -44,6 +44,9 @@ options:
   summary:
     description:
       - Totals per value (C(aureport --summary)), for example one row per key with its count.
+      - Only with a report of values (V(key), V(executable), ...). With the general summaries
+        (V(summary), V(failed), V(success)), which C(aureport) prints the same with or without it,
+        the task fails rather than ignore it.
     type: bool
     default: false
   success:

@@ -140,6 +140,7 @@ options:
         controller holds the events, and, with O(dest), has written them. A run that fails on the
         controller leaves the cursor where it was, and the next run returns the same events again
         (at least once; an event may be returned twice, never lost).
+      - Only with O(incremental=true); given otherwise, the action plugin fails the task rather than ignore it.
     type: bool
     default: true
     version_added: 1.1.0
@@ -174,6 +175,7 @@ options:
       - V(host) writes the events to C(<dest>/<inventory_hostname>/<name>.jsonl).
       - V(node) writes one file per C(node=) name, C(<dest>/<node>/<name>.jsonl), for a collector
         whose log holds the events of many hosts (events without a node name go to C(_no_node)).
+      - Only with O(dest); given without it, the task fails rather than ignore it.
     type: str
     choices: [host, node]
     default: host
@@ -188,6 +190,7 @@ options:
         UTF-8, RFC 4180 quoting, and a cell that a spreadsheet would run as a formula (starting
         with C(=), C(+), C(-) or C(@), a number aside) begins with an apostrophe.
       - With O(incremental=true) new rows are added under the header the file already has.
+      - Only with O(dest); given without it, the task fails rather than ignore it.
     type: list
     elements: str
     choices: [jsonl, csv]
@@ -206,7 +209,9 @@ options:
     default: false
     version_added: 1.1.0
   laurel_log:
-    description: laurel's JSON log; its rotated generations (C(.1), C(.2), ...) are read too.
+    description:
+      - laurel's JSON log; its rotated generations (C(.1), C(.2), ...) are read too.
+      - Only with O(containers=true); given otherwise, the task fails rather than ignore it.
     type: path
     default: /var/log/laurel/audit.log
     version_added: 1.1.0
@@ -363,6 +368,11 @@ events_gz:
   description: The events as base64 of gzip-compressed JSON Lines; the action plugin replaces it by RV(events).
   returned: when the module runs without its action plugin
   type: str
+cursor_file:
+  description: The host file the cursor was saved to.
+  returned: when O(cursor) is given (the action plugin's second call, after the events are on the controller)
+  type: str
+  sample: /var/lib/fleetaudit/ausearch/events.cursor.json
 unloaded_keys:
   description:
     - The O(keys) that no rule loaded in the kernel carries (C(auditctl -l)), each also a warning.
@@ -419,7 +429,7 @@ from ansible_collections.fleetaudit.auditd.plugins.module_utils.timespec import 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import parse_rule_listing, rule_keys
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.container_attribution import (
     DEFAULT_LAUREL_LOG,
-    attribute_search_result,
+    container_annotator,
 )
 
 CURSOR_DIR = "/var/lib/fleetaudit/ausearch"
@@ -549,18 +559,19 @@ def main():
     except ValueError as exc:
         module.fail_json(msg=str(exc))
 
+    # Before the search: a failure here must not leave a cursor saved past events never returned.
+    annotate = container_annotator(module, params["laurel_log"], redactor) if params["containers"] else None
     try:
         files = _log_files(params)
         cursor = load_cursor(cursor_file) if params["incremental"] else None
-        result = search(files, event_filter, redactor, cursor=cursor, max_events=params["max_events"])
+        result = search(files, event_filter, redactor, cursor=cursor, max_events=params["max_events"],
+                        annotate=annotate)
         changed = False
         if (params["incremental"] and params["commit_cursor"] and not module.check_mode
                 and result["cursor"] is not None):
             changed = save_cursor(cursor_file, result["cursor"])
     except (LogSetError, OSError) as exc:
         module.fail_json(msg="audit log search failed: %s" % exc)
-    if params["containers"]:
-        result = attribute_search_result(module, result, params["laurel_log"], redactor)
     # A key that no loaded rule carries is most often misspelt: say so rather than return 0 events
     # in silence. Only for this host's own log; another log (input) may come from elsewhere.
     unloaded = _unloaded_keys(module, params["keys"]) if params["keys"] and not params["input"] else None

@@ -14,6 +14,8 @@ import subprocess
 
 import pytest
 
+from ansible_collections.fleetaudit.auditd.tests.integration.ansible_runner import ansible_json, module_result
+
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 _spec = importlib.util.spec_from_file_location(
     "host_lane", os.path.join(REPO_ROOT, "tests", "integration", "host", "conftest.py"))
@@ -115,20 +117,10 @@ def write_inventory(path, clients, collector):
     return str(path)
 
 
-def ansible_json(cmd):
-    env = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
-    try:
-        return proc.returncode, json.loads(proc.stdout)
-    except ValueError:
-        raise AssertionError("ansible produced no report:\n%s\n%s" % (proc.stdout, proc.stderr))
-
-
 def module_on(inventory, host, module, args):
     """Runs fleetaudit.auditd.<module> on one inventory host; its result."""
-    _rc, report = ansible_json(["ansible", host, "-i", inventory, "-m", "fleetaudit.auditd." + module,
-                                "-a", json.dumps(args)])
-    return report["plays"][0]["tasks"][0]["hosts"][host]
+    return module_result(["ansible", host, "-i", inventory, "-m", "fleetaudit.auditd." + module,
+                          "-a", json.dumps(args)], host)
 
 
 def playbook(inventory, path, *args):

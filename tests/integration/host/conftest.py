@@ -15,6 +15,8 @@ import tempfile
 
 import pytest
 
+from ansible_collections.fleetaudit.auditd.tests.integration.ansible_runner import ansible_json, module_result
+
 RULES_DIR = "/etc/audit/rules.d"
 RULES_FILE = "/etc/audit/audit.rules"
 # Managed-host Python: the system interpreter, as on a real fleet; the compat lane runs these tests
@@ -78,24 +80,13 @@ def run_module(module, args, check=False, diff=False, extra_vars=None):
         cmd.append("--check")
     if diff:
         cmd.append("--diff")
-    env = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
-    try:
-        return json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
-    except (ValueError, KeyError, IndexError):
-        raise AssertionError("ansible produced no result:\n%s\n%s" % (proc.stdout, proc.stderr))
+    return module_result(cmd, "localhost")
 
 
 def run_playbook(playbook, *args):
     """Runs a playbook on localhost (connection local); returns (returncode, json callback report)."""
-    cmd = ["ansible-playbook", "-i", "localhost,", "-c", "local",
-           "-e", "ansible_python_interpreter=" + HOST_PYTHON, str(playbook), *args]
-    env = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
-    try:
-        return proc.returncode, json.loads(proc.stdout)
-    except ValueError:
-        raise AssertionError("ansible-playbook produced no report:\n%s\n%s" % (proc.stdout, proc.stderr))
+    return ansible_json(["ansible-playbook", "-i", "localhost,", "-c", "local",
+                         "-e", "ansible_python_interpreter=" + HOST_PYTHON, str(playbook), *args])
 
 
 def snapshot_dir(path):

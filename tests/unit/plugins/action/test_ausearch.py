@@ -229,3 +229,25 @@ def test_an_unknown_format_is_refused_before_the_host_is_searched(tmp_path, form
         action({"keys": ["fa_watch"], "dest": str(tmp_path), "formats": formats}, host).run(
             task_vars={"inventory_hostname": "web1"})
     assert host.calls == [] and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"formats": ["csv"]}, "formats is used only with dest set"),
+    ({"dest_by": "node", "dest": ""}, "dest_by is used only with dest set"),
+    ({"laurel_log": "/var/log/laurel/audit.log"}, "laurel_log is used only with containers true"),
+    ({"laurel_log": "/var/log/laurel/audit.log", "containers": "no"}, "laurel_log is used only with containers true"),
+    ({"commit_cursor": False}, "commit_cursor is used only with incremental true"),
+])
+def test_an_option_without_the_one_it_depends_on_is_refused_before_the_host_is_searched(args, message):
+    host = Host()
+    with pytest.raises(AnsibleActionFail, match=message):
+        action(dict(args, keys=["fa_watch"]), host).run(task_vars={"inventory_hostname": "web1"})
+    assert host.calls == []
+
+
+def test_dependent_options_with_what_they_depend_on_are_taken(tmp_path):
+    args = {"keys": ["fa_watch"], "dest": str(tmp_path), "dest_by": "host", "formats": ["jsonl"],
+            "containers": True, "laurel_log": "/var/log/laurel/audit.log"}
+    host = Host()
+    result = action(args, host).run(task_vars={"inventory_hostname": "web1"})
+    assert not result.get("failed") and host.calls[0]["laurel_log"] == "/var/log/laurel/audit.log"

@@ -125,6 +125,13 @@ def test_command_line():
         command("aureport", "nope")
 
 
+@pytest.mark.parametrize("report", ["summary", "failed", "success"])
+def test_summary_of_a_general_summary_is_refused_not_ignored(report):
+    # aureport --summary alone, or with --failed or --success, prints the general summary unchanged.
+    with pytest.raises(ValueError, match="report %s is a general summary already: leave summary out" % report):
+        command("aureport", report, summary=True)
+
+
 def test_only_failed_or_only_successful_events():
     assert command("aureport", "auth", success=False) == ["aureport", "--auth", "--failed", "--input-logs"]
     assert command("aureport", "key", summary=True, success=True)[:4] == ["aureport", "--key", "--summary", "--success"]

@@ -4,10 +4,8 @@
 /etc-docker/daemon.json` and `docker run -d IMAGE sleep 300` (no name: Docker named it
 pensive_elbakyan); root then ran `docker ps` and `docker inspect`."""
 
-import base64
 import json
 import os
-import zlib
 
 import pytest
 
@@ -146,7 +144,7 @@ def test_laurel_files_are_read_oldest_first(tmp_path):
 
 
 class FakeHost:
-    """What attribute_search_result asks of the module: commands answered from recordings."""
+    """What container_annotator asks of the module: commands answered from recordings."""
 
     def __init__(self, docker="/usr/bin/docker"):
         self.docker = docker
@@ -166,30 +164,48 @@ class FakeHost:
         return 0, inspect_json(), ""
 
 
-def search_result(events):
-    text = "".join(json.dumps(e) + "\n" for e in events).encode()
-    compressor = zlib.compressobj(1, zlib.DEFLATED, 31)
-    return {"events_gz": base64.b64encode(compressor.compress(text) + compressor.flush()).decode(), "count": len(events)}
+def records(time, serial):
+    """The first record of an event as the search hands it to its annotate hook."""
+    seconds, ms = ca.event_id(event(time, serial)).split(":")[0].split(".")
+    return [{"sec": int(seconds), "ms": int(ms), "serial": serial}]
 
 
-def decode(result):
-    text = zlib.decompress(base64.b64decode(result["events_gz"]), 31).decode()
-    return [json.loads(line) for line in text.splitlines()]
-
-
-def test_search_result_runs_docker_once_per_search_not_per_event(tmp_path):
+def test_annotator_runs_docker_once_per_search_not_per_event(tmp_path):
     (tmp_path / "audit.log").write_text("".join(laurel_lines()))
     host = FakeHost()
-    result = ca.attribute_search_result(host, search_result([event(*SLEEP_IN_FA_WEB), event(*CAT_BY_EXEC)]),
-                                        str(tmp_path / "audit.log"), None)
-    assert [e["summary"]["container"]["name"] for e in decode(result)] == ["fa-web", "fa-web"]
+    annotate = ca.container_annotator(host, str(tmp_path / "audit.log"), None)
+    found = [annotate(records(*SLEEP_IN_FA_WEB)), annotate(records(*CAT_BY_EXEC)), annotate(records(*DOCKER_CLIENT))]
+    assert [fields["container"] and fields["container"]["name"] for fields in found] == ["fa-web", "fa-web", None]
+    assert [fields["runtime"] for fields in found] == ["docker", "docker", None]
     assert [argv[1] for argv in host.commands] == ["ps", "inspect"]
-    assert result["count"] == 2 and host.warnings == []
+    assert host.warnings == []
 
 
-def test_search_result_without_laurel_warns_and_says_no_container(tmp_path):
+def test_annotator_without_laurel_warns_and_says_no_container(tmp_path):
     host = FakeHost(docker=None)
-    result = ca.attribute_search_result(host, search_result([event(*SLEEP_IN_FA_WEB)]),
-                                        str(tmp_path / "audit.log"), None)
-    assert decode(result)[0]["summary"]["container"] is None
+    annotate = ca.container_annotator(host, str(tmp_path / "audit.log"), None)
+    assert annotate(records(*SLEEP_IN_FA_WEB)) == {"container": None, "runtime": None}
     assert "auditd_laurel_enabled" in host.warnings[0]
+
+
+def test_an_event_newer_than_laurels_log_read_is_looked_up_again(tmp_path, monkeypatch):
+    """laurel's log is read before the search: an event the search meets later may be written to
+    laurel's log after that read (laurel writes what auditd hands it)."""
+    sleep = [line for line in laurel_lines() if '"ID":"1796437335.064:101"' in line]
+    log = tmp_path / "audit.log"
+    log.write_text("".join(line for line in laurel_lines() if line not in sleep))
+    # The search runs right after the event was logged.
+    monkeypatch.setattr(ca.time, "time", lambda: 1796437335.5)
+    annotate = ca.container_annotator(FakeHost(), str(log), None)
+    with open(str(log), "a") as handle:
+        handle.write(sleep[0][:40])  # laurel is writing the line
+    assert annotate(records(*SLEEP_IN_FA_WEB))["container"] is None
+    with open(str(log), "a") as handle:
+        handle.write(sleep[0][40:])
+    assert annotate(records(*SLEEP_IN_FA_WEB))["container"]["name"] == "fa-web"
+
+
+def test_attribution_is_a_hook_of_the_search_not_a_second_pass():
+    """The events are compressed once, with their containers: the decode and re-encode are gone."""
+    assert not hasattr(ca, "attribute_search_result")
+    assert "decode_events" not in vars(ca) and "CompressedEvents" not in vars(ca)

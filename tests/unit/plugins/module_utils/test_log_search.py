@@ -1,10 +1,13 @@
 """Searches of the log set (the scan and the incremental cursor), on recorded audit 3.0.9 logs written into
 temporary log directories (rotation, truncation, interleaving, window boundaries)."""
 
+import base64
 import gzip
+import json
 import os
 import re
 import shutil
+import zlib
 
 import pytest
 
@@ -580,3 +583,26 @@ def test_log_directory_leaves_out_compressed_files(tmp_path):
     first = run(log_set(str(tmp_path)), keys=["fa_watch"])
     write(str(tmp_path / "audit.log"), lines[17:29])
     assert serials(run(log_set(str(tmp_path)), cursor=first["cursor"], keys=["fa_watch"])) == WATCH_SERIALS[2:]
+
+
+def test_annotate_adds_summary_fields_before_the_events_are_compressed():
+    """What the module did before (decode the compressed events, add the fields, encode them again)
+    gives the same bytes as the hook, which sees each returned event's redacted records once."""
+    files = log_set(ENRICHED)
+    seen = []
+
+    def annotate(records):
+        seen.append((records[0]["serial"], any("[REDACTED]" in json.dumps(r["fields"]) for r in records)))
+        return {"container": {"id": "c%d" % records[0]["serial"], "name": None}, "runtime": "docker"}
+
+    redactor = Redactor(DEFAULT_REDACT_PATTERNS)
+    annotated = search(files, EventFilter(), redactor, now=LATER, annotate=annotate)
+    plain = search(files, EventFilter(), redactor, now=LATER)
+    again = []
+    for event in decode_events(plain["events_gz"]):
+        event["summary"].update(container={"id": "c%d" % event["serial"], "name": None}, runtime="docker")
+        again.append(json.dumps(event, separators=(",", ":")) + "\n")
+    assert zlib.decompress(base64.b64decode(annotated["events_gz"]), 31).decode() == "".join(again)
+    assert [serial for serial, _redacted in seen] == [event["serial"] for event in decode_events(plain["events_gz"])]
+    assert any(redacted for _serial, redacted in seen)  # the hook sees what is returned, redacted
+    assert annotated["events_bytes"] == len("".join(again).encode())
