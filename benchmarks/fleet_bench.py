@@ -294,8 +294,11 @@ def main():
             (converge, dummy), dummy = fleet.playbook("site", converging=True)
             (first_gather, dummy), dummy = fleet.playbook("gather")
             print("first runs: site.yml converging %.1f s, gather.yml %.1f s" % (converge, first_gather))
+            load_before = os.getloadavg()[0]
             best, reports = measure(fleet, args.repeat, versions)
             results[hosts] = best
+            # The machine may be shared: the ratios hold within a run, the wall times do not.
+            print("load average (1 min) %.1f before the timed rounds, %.1f after" % (load_before, os.getloadavg()[0]))
             floor, floor_cpu = best["ping (floor)"]
             print("  %-48s %8s %11s %9s %11s" % ("", "wall", "to floor", "CPU", "to floor"))
             for name, (elapsed, cpu) in best.items():

@@ -193,6 +193,20 @@ def test_bad_input_fails_in_the_users_terms_with_nothing_changed(tmp_path, saved
     assert host_state() == before
 
 
+def test_package_module_runs_only_for_a_package_the_host_lacks(tmp_path, saved_conf):
+    """The probe reads the package database: installed packages cost no package task, a missing one
+    still goes to the package module (here refused by apt, before anything is written)."""
+    returncode, report = run_role(tmp_path, BASE_VARS)
+    assert returncode == 0, json.dumps(report)[-3000:]
+    results = {task["task"]["name"].split(" : ")[-1]: task["hosts"]["localhost"] for task in report["plays"][0]["tasks"]}
+    assert results["Install the audit packages"].get("skipped") is True
+    before = host_state()
+    returncode, report = run_role(tmp_path, dict(BASE_VARS, auditd_packages=["auditd", "fleetaudit-no-such-package"]))
+    assert returncode != 0
+    assert "No package matching 'fleetaudit-no-such-package'" in failure(report)
+    assert host_state() == before
+
+
 def test_validated_non_default_auditd_conf_is_written_and_auditd_runs_with_it(tmp_path, saved_conf):
     settings = {"max_log_file": 20, "num_logs": 3, "max_log_file_action": "keep_logs", "space_left": "10%",
                 "admin_space_left": "5%", "space_left_action": "SYSLOG", "write_logs": True, "flush": "data",
