@@ -63,7 +63,7 @@ _SECRET_OPTIONS = re.compile(_SECRET_OPTION.pattern, re.MULTILINE)
 # again, the same paths): a Redactor remembers what it made of each, up to this many of each kind,
 # and texts no longer than _REMEMBERED_CHARS (which bounds the memory this takes).
 _REMEMBERED = 1024
-_REMEMBERED_CHARS = 4096
+_REMEMBERED_CHARS = 1024
 
 
 def _free_text_names(record_type, fields):
