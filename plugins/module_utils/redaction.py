@@ -53,6 +53,9 @@ _SCREEN_WORDS = dict(zip(DEFAULT_REDACT_PATTERNS, (
     ("private key",),
 )))
 
+# Any of these words: most values hold none, and one search tells.
+_ANY_SCREEN_WORD = re.compile("|".join(sorted(set(map(re.escape, sum(_SCREEN_WORDS.values(), ()))))))
+
 _SECRET_OPTION = re.compile(
     r"(?i)^--?(?:password|passwd|passphrase|pwd|secret|token|api[-_]?key|access[-_]?key)$"
 )
@@ -118,6 +121,8 @@ class Redactor:
     def _patterns_for(self, text):
         """The patterns that may match text: all but the default ones whose words it lacks."""
         folded = _folded(text)
+        if folded is not None and not _ANY_SCREEN_WORD.search(folded):
+            return self._value_screens
         return [pattern for pattern, words in self._patterns_and_words if words is None or _may_hold(folded, words)]
 
     def _replace(self, match):
