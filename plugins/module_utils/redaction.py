@@ -53,11 +53,20 @@ _SCREEN_WORDS = dict(zip(DEFAULT_REDACT_PATTERNS, (
     ("private key",),
 )))
 
+# Any of these words: most values hold none, and one search tells.
+_ANY_SCREEN_WORD = re.compile("|".join(sorted(set(map(re.escape, sum(_SCREEN_WORDS.values(), ()))))))
+
 _SECRET_OPTION = re.compile(
     r"(?i)^--?(?:password|passwd|passphrase|pwd|secret|token|api[-_]?key|access[-_]?key)$"
 )
 
 _SECRET_OPTIONS = re.compile(_SECRET_OPTION.pattern, re.MULTILINE)
+
+# A search's events mostly repeat the same values and command lines (one program run again and
+# again, the same paths): a Redactor remembers what it made of each, up to this many of each kind,
+# and texts no longer than _REMEMBERED_CHARS (which bounds the memory this takes).
+_REMEMBERED = 1024
+_REMEMBERED_CHARS = 1024
 
 
 def _free_text_names(record_type, fields):
@@ -89,20 +98,31 @@ class Redactor:
         self._patterns_and_words = [(compiled, _SCREEN_WORDS.get(p)) for p, compiled in zip(patterns, self.patterns)]
         # A user's pattern may hold any of them: it screens each value on its own, as it redacts.
         self._value_screens = [pattern for pattern, words in self._patterns_and_words if words is None]
+        # What each text, argument list and event's joined free text came to (see _REMEMBERED).
+        self._texts = {}
+        self._argvs = {}
+        self._screens = {}
 
     def _screen(self, texts):
-        """Whether one of the patterns matches one of the texts; a default pattern is not searched
-        for in ASCII text that lacks its words (see _SCREEN_WORDS)."""
+        """Whether one of the patterns matches one of the texts."""
         text = "\n".join(texts)
+        return _remembered(self._screens, text, self._screen_text, len(text)) or any(
+            screen.search(value) for screen in self._value_screens for value in texts)
+
+    def _screen_text(self, text):
+        """Whether a default pattern matches the text: one not searched for in ASCII text that lacks
+        its words (see _SCREEN_WORDS)."""
         folded = _folded(text)
         for screen, words in self._joined_screens:
             if _may_hold(folded, words) and screen.search(text):
                 return True
-        return any(screen.search(value) for screen in self._value_screens for value in texts)
+        return False
 
     def _patterns_for(self, text):
         """The patterns that may match text: all but the default ones whose words it lacks."""
         folded = _folded(text)
+        if folded is not None and not _ANY_SCREEN_WORD.search(folded):
+            return self._value_screens
         return [pattern for pattern, words in self._patterns_and_words if words is None or _may_hold(folded, words)]
 
     def _replace(self, match):
@@ -112,6 +132,10 @@ class Redactor:
         return text[:start - offset] + REDACTED + text[end - offset:]
 
     def text(self, value):
+        """The value with what the patterns match in it redacted."""
+        return _remembered(self._texts, value, self._redact_text, len(value))
+
+    def _redact_text(self, value):
         # A redaction inserts REDACTED, which holds none of the screening words and parts the text
         # around it: what a pattern's words screened out of the value stays out after the others.
         for pattern in self._patterns_for(value):
@@ -122,6 +146,9 @@ class Redactor:
         """Redacts each argument; what the patterns find in the command line read as one text, the
         arguments joined by spaces as proctitle shows them (`--db-password hunter2`); and the
         argument after a bare `--password`-like option."""
+        return list(_remembered(self._argvs, tuple(argv), self._redact_argv, sum(map(len, argv))))
+
+    def _redact_argv(self, argv):
         line = " ".join(argv)
         spans = sorted(_secret_span(match)
                        for pattern in self._patterns_for(line) for match in pattern.finditer(line))
@@ -153,7 +180,6 @@ class Redactor:
                 if record["type"] == "EXECVE":
                     texts.append(" ".join(argv))
         text_has_secret = self._screen(texts)
-        redacted_argv = {}
         for record, names in free_text:
             fields = record["fields"]
             if text_has_secret:
@@ -162,16 +188,26 @@ class Redactor:
                 record["fields_json"] = None
             argv = record.get("argv")
             if argv and (text_has_secret or _SECRET_OPTIONS.search("\n".join(argv[:-1]))):
-                # The EXECVE and PROCTITLE records of an event mostly hold the same arguments.
-                key = tuple(argv)
-                if key not in redacted_argv:
-                    redacted_argv[key] = self.argv(argv)
-                set_argv(record, redacted_argv[key])
+                set_argv(record, self.argv(argv))
 
 
 def module_redactor(patterns, defaults):
     """The Redactor of a module's `redact` patterns, after the default ones if `redact_defaults`."""
     return Redactor((list(DEFAULT_REDACT_PATTERNS) if defaults else []) + list(patterns))
+
+
+def _remembered(memory, key, make, chars):
+    """make(key), remembered in memory (a dict) if the key is of few chars (see _REMEMBERED)."""
+    try:
+        return memory[key]
+    except KeyError:
+        pass
+    value = make(key)
+    if chars <= _REMEMBERED_CHARS:
+        if len(memory) >= _REMEMBERED:
+            memory.clear()
+        memory[key] = value
+    return value
 
 
 def _folded(text):

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.event_json import event_json
+from ansible_collections.fleetaudit.auditd.plugins.module_utils import redaction
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.records import parse_event, parse_record
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.redaction import DEFAULT_REDACT_PATTERNS, REDACTED, Redactor
 from ansible_collections.fleetaudit.auditd.tests.unit.plugins.module_utils.recorded_events import LOGS, build_event, lines_of, records_of
@@ -227,6 +228,17 @@ SECRETS = ["--password=hunter2", "--db-password hunter2", "Authorization: Bearer
            "-----BEGIN RSA PRIVATE KEY-----\nhunter2\n-----END RSA PRIVATE KEY-----"]
 
 
+def every_event():
+    """Every event of the recorded logs, and a secret in every place where free text occurs."""
+    events = [parse_event(group, "1.001:5") for secret in SECRETS for group in events_holding(secret)]
+    for name in sorted(n for n in os.listdir(LOGS) if n.endswith(".log")):
+        by_serial = {}
+        for record in map(parse_record, lines_of(name)):
+            by_serial.setdefault(record["serial"], []).append(record)
+        events.extend(by_serial.values())
+    return events
+
+
 class UnscreenedRedactor(Redactor):
     """The reference: redacts every candidate value of an event with every pattern, with no screening."""
 
@@ -244,16 +256,9 @@ class UnscreenedRedactor(Redactor):
     list(DEFAULT_REDACT_PATTERNS) + [r"(?<!-)hunter2\Z", r"\Ait'"],
 ])
 def test_screening_changes_no_event(patterns):
-    # Every event of the recorded logs, and a secret in every place where free text occurs: the
-    # screened redaction returns exactly what redacting every candidate value returns.
-    events = [parse_event(group, "1.001:5") for secret in SECRETS for group in events_holding(secret)]
-    for name in sorted(n for n in os.listdir(LOGS) if n.endswith(".log")):
-        by_serial = {}
-        for record in map(parse_record, lines_of(name)):
-            by_serial.setdefault(record["serial"], []).append(record)
-        events.extend(by_serial.values())
+    # The screened redaction returns exactly what redacting every candidate value returns.
     screened, reference = Redactor(patterns), UnscreenedRedactor(patterns)
-    for records in events:
+    for records in every_event():
         copy = json.loads(json.dumps(records))
         screened.event(records)
         reference.event(copy)
@@ -265,3 +270,18 @@ def test_a_secret_is_redacted_wherever_free_text_occurs(secret):
     for lines in events_holding(secret):
         text = json.dumps(build_event(parse_event(lines, "1.001:5"), Redactor([r"hunter2"])))
         assert "hunter2" not in text and "hunter2".encode().hex().upper() not in text, lines
+
+
+@pytest.mark.parametrize("remembered", [1, 1024])
+def test_a_redactor_remembers_only_what_redacting_again_gives(monkeypatch, remembered):
+    # A Redactor remembers what it made of each value, command line and event's free text: every
+    # event twice over, through one Redactor whose memory holds one of each (cleared at each new
+    # one) or the usual number, is redacted as a new Redactor for each event redacts it.
+    monkeypatch.setattr(redaction, "_REMEMBERED", remembered)
+    patterns = list(DEFAULT_REDACT_PATTERNS) + [r"(?<!-)hunter2\Z"]
+    remembering = Redactor(patterns)
+    for records in every_event() * 2:
+        copy = json.loads(json.dumps(records))
+        remembering.event(records)
+        Redactor(patterns).event(copy)
+        assert event_json(records) == event_json(copy), records
