@@ -4,7 +4,9 @@
 
 The kernels of Debian 12 and 13 put no container identifier in audit records, and a process's
 cgroup can be read only while it lives. laurel, an auditd dispatcher plugin, reads it as each event
-passes through auditd and writes the container id into its own JSON log (CONTAINER_INFO.ID). This
+passes through auditd and writes the container id into its own JSON log: CONTAINER_INFO.ID at the
+top of the event in laurel 0.5 (Debian 12), SYSCALL.PID.container.id from laurel 0.6 on (Debian 13's
+0.7.1, where the top-level form is deprecated and off by default). This
 module joins that log with the search's events by event id (time and serial), maps each id to the
 container's name and image with one `docker inspect` of every container the host has, and links a
 container to the login user (auid) whose `docker run` or `docker create` made it, from the docker
@@ -95,7 +97,7 @@ def read_laurel(lines, wanted_ids):
     launches = []
     for line in lines:
         # Cheap tests first: most lines are neither of interest.
-        has_container = "CONTAINER_INFO" in line
+        has_container = "CONTAINER_INFO" in line or '"container":' in line
         if not has_container and "EXECVE" not in line:
             continue
         try:
@@ -115,11 +117,14 @@ def read_laurel(lines, wanted_ids):
 
 
 def _container_id(event):
-    """CONTAINER_INFO.ID at the top of the event (laurel 0.5) or under SYSCALL (later versions)."""
-    for holder in (event, event.get("SYSCALL") or {}):
-        info = holder.get("CONTAINER_INFO")
-        if isinstance(info, dict) and isinstance(info.get("ID"), str):
-            return info["ID"]
+    """The id laurel wrote: SYSCALL.PID.container.id (laurel 0.6 and later, `container = true`) or
+    the top-level CONTAINER_INFO.ID (laurel 0.5, or later ones with `container_info = true`)."""
+    process = (event.get("SYSCALL") or {}).get("PID")
+    found = [(process.get("container") if isinstance(process, dict) else None, "id"),
+             (event.get("CONTAINER_INFO"), "ID")]
+    for info, key in found:
+        if isinstance(info, dict) and isinstance(info.get(key), str):
+            return info[key]
     return None
 
 

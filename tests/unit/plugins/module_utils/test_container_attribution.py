@@ -136,6 +136,50 @@ def test_docker_times_with_nanoseconds_and_offsets():
     assert ca.parse_docker_time("yesterday") is None
 
 
+# The same user actions recorded on the Debian 13 VM (audit 4.0.2, laurel 0.7.1 with the role's
+# configuration, docker.io 26.1.5, cgroup v2 with the systemd driver), the unnamed container being
+# vigorous_albattani. laurel 0.7.1's defaults: [enrich] container = true writes the container under
+# SYSCALL.PID.container.id; container_info (the top-level CONTAINER_INFO of 0.5) is deprecated and
+# false; processes outside containers get SYSCALL.PID.systemd_service instead.
+FA_WEB_13 = "50968957bce9d1df3aa8f4041ff3f9ac59639111b3926c07b319cfcbe027eef4"
+UNNAMED_13 = "9666ba1b0a00132a08a1d735295fac15ca090eba1c6274a009b1eb780e228697"
+REMOVED_13 = "ca8bfc5f01bf2a8d91cdd743c587f9c8a42dc84f8a31af21bee8ff82f70c7fb5"
+SLEEP_IN_FA_WEB_13 = ("2026-12-05T06:25:57.244Z", 330)
+CAT_BY_EXEC_13 = ("2026-12-05T06:26:02.280Z", 353)
+TOUCH_IN_REMOVED_13 = ("2026-12-05T06:26:08.888Z", 387)
+SLEEP_IN_UNNAMED_13 = ("2026-12-05T06:26:16.312Z", 426)
+DOCKER_CLIENT_13 = ("2026-12-05T06:25:53.180Z", 316)
+
+
+def laurel_13_lines():
+    return fixture("laurel-0.7.1-debian13.jsonl").splitlines(True)
+
+
+def test_read_laurel_finds_the_container_under_pid_in_laurel_0_7():
+    wanted = {"1796451957.244:330", "1796451968.888:387", "1796451953.180:316"}
+    containers, launches = ca.read_laurel(laurel_13_lines(), wanted)
+    assert containers == {"1796451957.244:330": FA_WEB_13, "1796451968.888:387": REMOVED_13}
+    assert [(launch["auid"], launch["auid_name"], launch["name"]) for launch in launches] == [
+        (1000, "dockeruser", "fa-web"), (1000, "dockeruser", None), (1000, "dockeruser", None)]
+
+
+def test_laurel_0_7_events_name_id_name_image_and_the_user_who_started_them():
+    events = [event(*SLEEP_IN_FA_WEB_13), event(*CAT_BY_EXEC_13), event(*SLEEP_IN_UNNAMED_13),
+              event(*TOUCH_IN_REMOVED_13), event(*DOCKER_CLIENT_13)]
+    ca.attribute_events(events, laurel_13_lines(), fixture("docker-inspect-26.1-debian13.json"))
+    sleep, cat, unnamed, removed, client = (e["summary"] for e in events)
+    assert (sleep["runtime"], sleep["container"]["id"]) == ("docker", FA_WEB_13)
+    assert (sleep["container"]["name"], sleep["container"]["image"]) == ("fa-web", IMAGE)
+    assert sleep["container"]["created_by"] == {
+        "auid": 1000, "auid_name": "dockeruser", "event_id": "1796451953.180:316",
+        "argv": ["docker", "run", "-d", "--name", "fa-web", IMAGE, "sleep", "600"]}
+    assert cat["container"] == sleep["container"]
+    assert unnamed["container"]["name"] == "vigorous_albattani"
+    assert unnamed["container"]["created_by"]["argv"] == ["docker", "run", "-d", IMAGE, "sleep", "300"]
+    assert removed["container"] == {"id": REMOVED_13, "name": None, "image": None, "created_by": None}
+    assert client["container"] is None and client["runtime"] is None
+
+
 def test_laurel_files_are_read_oldest_first(tmp_path):
     for name in ("audit.log", "audit.log.1", "audit.log.2", "audit.log.10", "other.log"):
         (tmp_path / name).write_text("")
