@@ -11,6 +11,10 @@ module joins that log with the search's events by event id (time and serial), ma
 container's name and image with one `docker inspect` of every container the host has, and links a
 container to the login user (auid) whose `docker run` or `docker create` made it, from the docker
 client's own executions in the same log (the kernel records container processes with auid unset).
+A process that `docker exec` started is linked to the user who ran it the same way: laurel names the
+execve event of each process and of its parent (SYSCALL.PID / PPID.EVENT_ID), so the process's
+ancestors inside the container lead to the one whose program and arguments are the `docker exec`
+command's, started just after the user's client ran it for that container.
 """
 
 from __future__ import annotations
@@ -27,8 +31,13 @@ DEFAULT_LAUREL_LOG = "/var/log/laurel/audit.log"
 # A container is made at most this many seconds after the client command that asked for it (a
 # busy host under emulation took 4 s).
 LAUNCH_WINDOW = 60.0
-# Subcommands of the docker client that make a container.
+# Subcommands of the docker client that make a container, and that run a command in one.
 _MAKERS = (("run",), ("create",), ("container", "run"), ("container", "create"))
+_EXECS = (("exec",), ("container", "exec"))
+# Options of `docker exec` that take a value in the next word.
+_EXEC_VALUE_OPTIONS = frozenset(("-e", "--env", "--env-file", "-u", "--user", "-w", "--workdir", "--detach-keys"))
+# Ancestors followed from a process up to the one `docker exec` started (a shell's pipeline is 2 or 3).
+_MAX_ANCESTORS = 32
 _UNSET_AUID = 4294967295
 _CONTAINER_ID = re.compile(r"^[0-9a-f]{64}$")
 # Global options of the docker client that take a value in the next word.
@@ -70,13 +79,29 @@ def _client_command(argv):
     return words
 
 
+def _subcommand_rest(argv, subcommands):
+    """The arguments after the first of subcommands that argv runs, else None."""
+    words = _client_command(argv)
+    for subcommand in subcommands:
+        if tuple(words[:len(subcommand)]) == subcommand:
+            return words[len(subcommand):]
+    return None
+
+
 def _maker_rest(argv):
     """The arguments after `run` / `create` when argv makes a container, else None."""
-    words = _client_command(argv)
-    for maker in _MAKERS:
-        if tuple(words[:len(maker)]) == maker:
-            return words[len(maker):]
-    return None
+    return _subcommand_rest(argv, _MAKERS)
+
+
+def _exec_target(argv):
+    """(container as the user named it, [command]) when argv is a `docker exec`, else None."""
+    words = _subcommand_rest(argv, _EXECS)
+    if words is None:
+        return None
+    while words and words[0].startswith("-"):
+        if words.pop(0) in _EXEC_VALUE_OPTIONS:
+            words = words[1:]
+    return (words[0], words[1:]) if len(words) >= 2 else None
 
 
 def _option_value(words, names):
@@ -89,12 +114,29 @@ def _option_value(words, names):
     return None
 
 
+class LaurelRecords(object):
+    """What attribution needs from laurel's log.
+
+    containers: {event id: container id} for the wanted events that ran in a container.
+    processes: {event id: process execve event id} for the same events (laurel's SYSCALL.PID.EVENT_ID).
+    executions: {execve event id: {time, argv, container, parent}} of every program started in a
+        container, parent being the parent process's execve event id.
+    launches: the docker client's executions that make a container, each {id, time, auid, auid_name,
+        argv, name}; execs: those that run a command in one, each {id, time, auid, auid_name, argv,
+        target, command}.
+    """
+
+    def __init__(self):
+        self.containers = {}
+        self.processes = {}
+        self.executions = {}
+        self.launches = []
+        self.execs = []
+
+
 def read_laurel(lines, wanted_ids):
-    """laurel's JSON lines -> ({event id: container id} for the wanted events that ran in a
-    container, [launch]): the docker client's executions that make a container, each
-    {id, time, auid, auid_name, argv, name}."""
-    containers = {}
-    launches = []
+    """laurel's JSON lines -> LaurelRecords of the wanted event ids."""
+    records = LaurelRecords()
     for line in lines:
         # Cheap tests first: most lines are neither of interest.
         has_container = "CONTAINER_INFO" in line or '"container":' in line
@@ -106,14 +148,33 @@ def read_laurel(lines, wanted_ids):
             continue  # a line cut by a crash or a rotation
         if not isinstance(event, dict) or "ID" not in event:
             continue
-        if has_container and event["ID"] in wanted_ids:
-            container_id = _container_id(event)
-            if container_id:
-                containers[event["ID"]] = container_id
-        launch = _launch(event)
-        if launch:
-            launches.append(launch)
-    return containers, launches
+        container_id = _container_id(event) if has_container else None
+        if container_id:
+            _read_process(event, container_id, wanted_ids, records)
+        client = _client_execution(event)
+        if client:
+            rest = _maker_rest(client["argv"])
+            target = _exec_target(client["argv"])
+            if rest is not None:
+                records.launches.append(dict(client, name=_option_value(rest, ("--name",))))
+            elif target:
+                records.execs.append(dict(client, target=target[0], command=target[1]))
+    return records
+
+
+def _read_process(event, container_id, wanted_ids, records):
+    """Keeps a container event's container and process if it is wanted, and every program run in a
+    container (what exec_starter follows up)."""
+    syscall = event.get("SYSCALL") or {}
+    process = syscall.get("PID") if isinstance(syscall.get("PID"), dict) else {}
+    if event["ID"] in wanted_ids:
+        records.containers[event["ID"]] = container_id
+        records.processes[event["ID"]] = process.get("EVENT_ID")
+    argv = (event.get("EXECVE") or {}).get("ARGV")
+    if argv and syscall.get("success") != "no":
+        parent = syscall.get("PPID") if isinstance(syscall.get("PPID"), dict) else {}
+        records.executions[event["ID"]] = {"time": _id_time(event["ID"]), "argv": argv,
+                                           "container": container_id, "parent": parent.get("EVENT_ID")}
 
 
 def _container_id(event):
@@ -128,20 +189,17 @@ def _container_id(event):
     return None
 
 
-def _launch(event):
+def _client_execution(event):
+    """A logged-in user's successful execution of the docker client: {id, time, auid, auid_name, argv}."""
     syscall = event.get("SYSCALL") or {}
     argv = (event.get("EXECVE") or {}).get("ARGV")
     if not argv or os.path.basename(str(syscall.get("exe", ""))) != "docker" or syscall.get("success") == "no":
-        return None
-    rest = _maker_rest(argv)
-    if rest is None:
         return None
     auid = syscall.get("auid")
     if auid in (None, _UNSET_AUID, -1):
         return None
     return {"id": event["ID"], "time": _id_time(event["ID"]), "auid": auid,
-            "auid_name": syscall.get("AUID"), "argv": argv,
-            "name": _option_value(rest, ("--name",))}
+            "auid_name": syscall.get("AUID"), "argv": argv}
 
 
 def read_inspect(inspect_json):
@@ -188,36 +246,65 @@ def creator(container, launches):
     return max(named, key=lambda launch: launch["time"]) if named else None
 
 
+def _names_container(target, container_id, known):
+    """Whether the user's word for a container (its name or a prefix of its id) names this one."""
+    return container_id.startswith(target) or (known is not None and known["name"] == target)
+
+
+def exec_starter(execution_id, records, known):
+    """The `docker exec` whose command is this process's program or one of its ancestors' inside the
+    container (followed through laurel's parent event ids), run by a logged-in user at most
+    LAUNCH_WINDOW seconds before; the latest such. None when the chain reaches the container's own
+    start, leaves laurel's log or no execve of it was audited."""
+    seen = set()
+    while execution_id in records.executions and execution_id not in seen and len(seen) < _MAX_ANCESTORS:
+        seen.add(execution_id)
+        execution = records.executions[execution_id]
+        matches = [run for run in records.execs
+                   if run["command"] == execution["argv"]
+                   and run["time"] <= execution["time"] <= run["time"] + LAUNCH_WINDOW
+                   and _names_container(run["target"], execution["container"], known)]
+        if matches:
+            return max(matches, key=lambda run: run["time"])
+        execution_id = execution["parent"]
+    return None
+
+
+def _client_user(client, redactor):
+    """created_by / exec_by: the docker client execution's auid, auid_name, argv (redacted) and event id."""
+    return {"auid": client["auid"], "auid_name": client["auid_name"],
+            "argv": redactor.argv(client["argv"]) if redactor else client["argv"], "event_id": client["id"]}
+
+
 def container_summary(container_id, containers, launches, redactor=None):
-    """The summary's `container`: id, name, image and created_by (the launch's auid, auid_name,
-    argv (redacted), time and event id), or only the id for a container that no longer exists."""
+    """The summary's `container`: id, name, image and created_by (the creating launch's user), or
+    only the id for a container that no longer exists. exec_by is set per event, None here."""
     known = containers.get(container_id)
     if known is None:
-        return {"id": container_id, "name": None, "image": None, "created_by": None}
+        return {"id": container_id, "name": None, "image": None, "created_by": None, "exec_by": None}
     launch = creator(known, launches)
-    created_by = None
-    if launch:
-        created_by = {"auid": launch["auid"], "auid_name": launch["auid_name"],
-                      "argv": redactor.argv(launch["argv"]) if redactor else launch["argv"],
-                      "event_id": launch["id"]}
-    return {"id": container_id, "name": known["name"], "image": known["image"], "created_by": created_by}
+    return {"id": container_id, "name": known["name"], "image": known["image"],
+            "created_by": _client_user(launch, redactor) if launch else None, "exec_by": None}
 
 
 def attribute_events(events, laurel_lines, inspect_json, redactor=None):
     """Adds `container` and `runtime` to each event's summary (None for a process of the host)."""
     wanted = {event_id(event): event for event in events}
-    by_event, launches = read_laurel(laurel_lines, wanted)
+    records = read_laurel(laurel_lines, wanted)
     containers = read_inspect(inspect_json)
     summaries = {}
     for identifier, event in wanted.items():
-        container_id = by_event.get(identifier)
+        container_id = records.containers.get(identifier)
         if container_id is None or not _CONTAINER_ID.match(container_id):
             event["summary"]["container"] = None
             event["summary"]["runtime"] = None
             continue
         if container_id not in summaries:
-            summaries[container_id] = container_summary(container_id, containers, launches, redactor)
-        event["summary"]["container"] = summaries[container_id]
+            summaries[container_id] = container_summary(container_id, containers, launches=records.launches,
+                                                        redactor=redactor)
+        summary = summaries[container_id]
+        run = exec_starter(records.processes.get(identifier), records, containers.get(container_id))
+        event["summary"]["container"] = dict(summary, exec_by=_client_user(run, redactor)) if run else summary
         event["summary"]["runtime"] = RUNTIME
     return events
 

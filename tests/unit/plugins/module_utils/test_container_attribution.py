@@ -53,17 +53,19 @@ def test_event_id_is_laurels_id():
 
 def test_read_laurel_finds_the_container_of_wanted_events_only():
     wanted = {"1796437335.064:101", "1796437357.408:119", "1796437318.536:89"}
-    containers, _launches = ca.read_laurel(laurel_lines(), wanted)
+    records = ca.read_laurel(laurel_lines(), wanted)
     # The docker client ran on the host: no container.
-    assert containers == {"1796437335.064:101": FA_WEB, "1796437357.408:119": REMOVED}
+    assert records.containers == {"1796437335.064:101": FA_WEB, "1796437357.408:119": REMOVED}
 
 
 def test_read_laurel_keeps_the_logged_in_users_container_launches_only():
-    _containers, launches = ca.read_laurel(laurel_lines(), set())
-    assert [(launch["auid"], launch["auid_name"], launch["name"]) for launch in launches] == [
+    records = ca.read_laurel(laurel_lines(), set())
+    assert [(launch["auid"], launch["auid_name"], launch["name"]) for launch in records.launches] == [
         (1000, "dockeruser", "fa-web"), (1000, "dockeruser", None), (1000, "dockeruser", None)]
-    # docker exec, ps and inspect make no container.
-    assert all(launch["argv"][1] == "run" for launch in launches)
+    # docker exec, ps and inspect make no container; root's ps and inspect are not a user's exec either.
+    assert all(launch["argv"][1] == "run" for launch in records.launches)
+    assert [(run["auid"], run["target"], run["command"]) for run in records.execs] == [
+        (1000, "fa-web", ["cat", "/etc/hostname"])]
 
 
 def test_read_inspect_names_and_images():
@@ -83,8 +85,12 @@ def test_events_in_containers_name_id_name_image_and_the_user_who_started_them()
     assert sleep["container"]["created_by"] == {
         "auid": 1000, "auid_name": "dockeruser", "event_id": "1796437318.536:89",
         "argv": ["docker", "run", "-d", "--name", "fa-web", IMAGE, "sleep", "600"]}
-    # A process docker exec started runs in the same container.
-    assert cat["container"] == sleep["container"]
+    # A process docker exec started runs in the same container, and names the user who ran the exec.
+    assert dict(cat["container"], exec_by=None) == sleep["container"]
+    assert cat["container"]["exec_by"] == {
+        "auid": 1000, "auid_name": "dockeruser", "event_id": "1796437337.328:103",
+        "argv": ["docker", "exec", "fa-web", "cat", "/etc/hostname"]}
+    assert sleep["container"]["exec_by"] is None
     # No --name: the latest run of its image before it was created, not the --rm one before that.
     assert unnamed["container"]["name"] == "pensive_elbakyan"
     assert unnamed["container"]["created_by"]["argv"] == ["docker", "run", "-d", IMAGE, "sleep", "300"]
@@ -94,7 +100,8 @@ def test_events_in_containers_name_id_name_image_and_the_user_who_started_them()
 def test_a_removed_container_keeps_its_id():
     events = [event(*TOUCH_IN_REMOVED)]
     ca.attribute_events(events, laurel_lines(), inspect_json())
-    assert events[0]["summary"]["container"] == {"id": REMOVED, "name": None, "image": None, "created_by": None}
+    assert events[0]["summary"]["container"] == {"id": REMOVED, "name": None, "image": None, "created_by": None,
+                                                 "exec_by": None}
     assert events[0]["summary"]["runtime"] == "docker"
 
 
@@ -157,9 +164,9 @@ def laurel_13_lines():
 
 def test_read_laurel_finds_the_container_under_pid_in_laurel_0_7():
     wanted = {"1796451957.244:330", "1796451968.888:387", "1796451953.180:316"}
-    containers, launches = ca.read_laurel(laurel_13_lines(), wanted)
-    assert containers == {"1796451957.244:330": FA_WEB_13, "1796451968.888:387": REMOVED_13}
-    assert [(launch["auid"], launch["auid_name"], launch["name"]) for launch in launches] == [
+    records = ca.read_laurel(laurel_13_lines(), wanted)
+    assert records.containers == {"1796451957.244:330": FA_WEB_13, "1796451968.888:387": REMOVED_13}
+    assert [(launch["auid"], launch["auid_name"], launch["name"]) for launch in records.launches] == [
         (1000, "dockeruser", "fa-web"), (1000, "dockeruser", None), (1000, "dockeruser", None)]
 
 
@@ -173,11 +180,85 @@ def test_laurel_0_7_events_name_id_name_image_and_the_user_who_started_them():
     assert sleep["container"]["created_by"] == {
         "auid": 1000, "auid_name": "dockeruser", "event_id": "1796451953.180:316",
         "argv": ["docker", "run", "-d", "--name", "fa-web", IMAGE, "sleep", "600"]}
-    assert cat["container"] == sleep["container"]
+    assert dict(cat["container"], exec_by=None) == sleep["container"]
+    assert cat["container"]["exec_by"] == {
+        "auid": 1000, "auid_name": "dockeruser", "event_id": "1796451958.884:350",
+        "argv": ["docker", "exec", "fa-web", "cat", "/etc/hostname"]}
     assert unnamed["container"]["name"] == "vigorous_albattani"
     assert unnamed["container"]["created_by"]["argv"] == ["docker", "run", "-d", IMAGE, "sleep", "300"]
-    assert removed["container"] == {"id": REMOVED_13, "name": None, "image": None, "created_by": None}
+    assert removed["container"] == {"id": REMOVED_13, "name": None, "image": None, "created_by": None,
+                                    "exec_by": None}
     assert client["container"] is None and client["runtime"] is None
+
+
+def laurel_07_line(identifier, argv=None, container=FA_WEB_13, process=None, parent=None, exe="/bin/busybox", auid=None):
+    """A line in laurel 0.7.1's form (as recorded above), with what attribution reads."""
+    syscall = {"exe": exe, "success": "yes", "auid": _UNSET if auid is None else auid,
+               "AUID": "unset" if auid is None else "dockeruser",
+               "PID": {"EVENT_ID": process or identifier}, "PPID": {"EVENT_ID": parent, "comm": "x"}}
+    if container:
+        syscall["PID"]["container"] = {"id": container}
+    line = {"ID": identifier, "SYSCALL": syscall}
+    if argv:
+        line["EXECVE"] = {"argc": len(argv), "ARGV": argv}
+    return json.dumps(line) + "\n"
+
+
+_UNSET = 4294967295
+SHIM = "1796451955.252:318"
+
+
+def exec_through_a_shell(client_argv, client_time="1796451990.100:500"):
+    """The user's `docker exec`, the shell it started in fa-web, the shell's cat and an open by that cat."""
+    return [laurel_07_line(client_time, client_argv, container=None, exe="/usr/bin/docker", auid=1000),
+            laurel_07_line("1796451991.200:510", ["sh", "-c", "cat /etc/shadow"], parent=SHIM),
+            laurel_07_line("1796451991.300:511", ["cat", "/etc/shadow"], parent="1796451991.200:510"),
+            laurel_07_line("1796451991.400:512", process="1796451991.300:511", parent="1796451991.200:510")]
+
+
+def test_a_process_under_a_docker_exec_shell_names_the_exec_user():
+    lines = laurel_13_lines() + exec_through_a_shell(
+        ["docker", "exec", "-u", "root", "-e", "A=b", "-it", "fa-web", "sh", "-c", "cat /etc/shadow"])
+    events = [event("2026-12-05T06:26:31.400Z", 512), event(*SLEEP_IN_FA_WEB_13)]
+    ca.attribute_events(events, lines, fixture("docker-inspect-26.1-debian13.json"))
+    opened, sleep = (e["summary"]["container"] for e in events)
+    assert opened["exec_by"]["event_id"] == "1796451990.100:500"
+    assert (opened["exec_by"]["auid"], opened["name"]) == (1000, "fa-web")
+    # The container's own process is not the exec's, and the shared summary is left as it was.
+    assert sleep["exec_by"] is None
+
+
+@pytest.mark.parametrize("client_argv, client_time", [
+    # The same command in another container, by name and by id prefix.
+    (["docker", "exec", "vigorous_albattani", "sh", "-c", "cat /etc/shadow"], "1796451990.100:500"),
+    (["docker", "exec", "9666ba1b", "sh", "-c", "cat /etc/shadow"], "1796451990.100:500"),
+    # Another command in this container.
+    (["docker", "exec", "fa-web", "sh"], "1796451990.100:500"),
+    # The right exec, but more than LAUNCH_WINDOW seconds before the shell started.
+    (["docker", "exec", "fa-web", "sh", "-c", "cat /etc/shadow"], "1796451900.100:500"),
+])
+def test_a_process_is_not_tied_to_an_exec_that_did_not_start_it(client_argv, client_time):
+    lines = laurel_13_lines() + exec_through_a_shell(client_argv, client_time)
+    events = [event("2026-12-05T06:26:31.400Z", 512)]
+    ca.attribute_events(events, lines, fixture("docker-inspect-26.1-debian13.json"))
+    assert events[0]["summary"]["container"]["exec_by"] is None
+
+
+def test_an_exec_named_by_id_prefix_is_tied():
+    lines = laurel_13_lines() + exec_through_a_shell(["docker", "exec", "50968957", "sh", "-c", "cat /etc/shadow"])
+    events = [event("2026-12-05T06:26:31.400Z", 512)]
+    ca.attribute_events(events, lines, fixture("docker-inspect-26.1-debian13.json"))
+    assert events[0]["summary"]["container"]["exec_by"]["auid_name"] == "dockeruser"
+
+
+@pytest.mark.parametrize("argv, target", [
+    (["docker", "exec", "-it", "--user", "root", "-w", "/tmp", "web", "sh"], ("web", ["sh"])),
+    (["/usr/bin/docker", "--context", "x", "container", "exec", "--env=A=b", "web", "ls", "-l"], ("web", ["ls", "-l"])),
+    (["docker", "exec", "web"], None),
+    (["docker", "run", "web", "sh"], None),
+])
+def test_the_docker_clients_exec_commands(argv, target):
+    assert ca._exec_target(argv) == target
 
 
 def test_laurel_files_are_read_oldest_first(tmp_path):
