@@ -47,15 +47,44 @@ SLEEP_IN_UNNAMED = ("2026-12-05T02:22:58.668Z", 137)
 DOCKER_CLIENT = ("2026-12-05T02:21:58.536Z", 89)
 
 
+# The same user actions recorded on the Debian 13 VM (audit 4.0.2, laurel 0.7.1 with the role's
+# configuration, docker.io 26.1.5, cgroup v2 with the systemd driver), the unnamed container being
+# vigorous_albattani. laurel 0.7.1's defaults: [enrich] container = true writes the container under
+# SYSCALL.PID.container.id; container_info (the top-level CONTAINER_INFO of 0.5) is deprecated and
+# false; processes outside containers get SYSCALL.PID.systemd_service instead.
+FA_WEB_13 = "50968957bce9d1df3aa8f4041ff3f9ac59639111b3926c07b319cfcbe027eef4"
+
+
+class Recording(object):
+    """One VM's recording: its files, container ids and the events of the user's actions."""
+
+    def __init__(self, laurel, inspect, ids, events, unnamed_name, client_ids):
+        self.laurel, self.inspect = laurel, inspect
+        self.fa_web, self.unnamed, self.removed = ids
+        self.sleep, self.cat, self.touch, self.unnamed_sleep, self.client = events
+        self.unnamed_name = unnamed_name
+        self.run_id, self.exec_id = client_ids
+
+    def lines(self):
+        return fixture(self.laurel).splitlines(True)
+
+
+RECORDINGS = [
+    Recording("laurel-0.5.1-debian12.jsonl", "docker-inspect-20.10-debian12.json", (FA_WEB, UNNAMED, REMOVED),
+              (SLEEP_IN_FA_WEB, CAT_BY_EXEC, TOUCH_IN_REMOVED, SLEEP_IN_UNNAMED, DOCKER_CLIENT),
+              "pensive_elbakyan", ("1796437318.536:89", "1796437337.328:103")),
+    Recording("laurel-0.7.1-debian13.jsonl", "docker-inspect-26.1-debian13.json",
+              (FA_WEB_13, "9666ba1b0a00132a08a1d735295fac15ca090eba1c6274a009b1eb780e228697",
+               "ca8bfc5f01bf2a8d91cdd743c587f9c8a42dc84f8a31af21bee8ff82f70c7fb5"),
+              (("2026-12-05T06:25:57.244Z", 330), ("2026-12-05T06:26:02.280Z", 353),
+               ("2026-12-05T06:26:08.888Z", 387), ("2026-12-05T06:26:16.312Z", 426),
+               ("2026-12-05T06:25:53.180Z", 316)),
+              "vigorous_albattani", ("1796451953.180:316", "1796451958.884:350")),
+]
+
+
 def test_event_id_is_laurels_id():
     assert ca.event_id(event(*SLEEP_IN_FA_WEB)) == "1796437335.064:101"
-
-
-def test_read_laurel_finds_the_container_of_wanted_events_only():
-    wanted = {"1796437335.064:101", "1796437357.408:119", "1796437318.536:89"}
-    records = ca.read_laurel(laurel_lines(), wanted)
-    # The docker client ran on the host: no container.
-    assert records.containers == {"1796437335.064:101": FA_WEB, "1796437357.408:119": REMOVED}
 
 
 def test_read_laurel_keeps_the_logged_in_users_container_launches_only():
@@ -75,34 +104,40 @@ def test_read_inspect_names_and_images():
     assert containers[FA_WEB]["created"] == pytest.approx(1796437322.879713)
 
 
-def test_events_in_containers_name_id_name_image_and_the_user_who_started_them():
-    events = [event(*SLEEP_IN_FA_WEB), event(*CAT_BY_EXEC), event(*SLEEP_IN_UNNAMED), event(*DOCKER_CLIENT)]
-    ca.attribute_events(events, laurel_lines(), inspect_json())
-    sleep, cat, unnamed, client = (e["summary"] for e in events)
-    assert sleep["runtime"] == "docker"
-    assert sleep["container"]["id"] == FA_WEB
+@pytest.mark.parametrize("recording", RECORDINGS, ids=["laurel-0.5.1", "laurel-0.7.1"])
+def test_events_in_containers_name_id_name_image_and_the_users_who_started_them(recording):
+    r = recording
+    events = [event(*r.sleep), event(*r.cat), event(*r.unnamed_sleep), event(*r.touch), event(*r.client)]
+    ca.attribute_events(events, r.lines(), fixture(r.inspect))
+    sleep, cat, unnamed, removed, client = (e["summary"] for e in events)
+    assert (sleep["runtime"], sleep["container"]["id"]) == ("docker", r.fa_web)
     assert (sleep["container"]["name"], sleep["container"]["image"]) == ("fa-web", IMAGE)
     assert sleep["container"]["created_by"] == {
-        "auid": 1000, "auid_name": "dockeruser", "event_id": "1796437318.536:89",
+        "auid": 1000, "auid_name": "dockeruser", "event_id": r.run_id,
         "argv": ["docker", "run", "-d", "--name", "fa-web", IMAGE, "sleep", "600"]}
     # A process docker exec started runs in the same container, and names the user who ran the exec.
     assert dict(cat["container"], exec_by=None) == sleep["container"]
     assert cat["container"]["exec_by"] == {
-        "auid": 1000, "auid_name": "dockeruser", "event_id": "1796437337.328:103",
+        "auid": 1000, "auid_name": "dockeruser", "event_id": r.exec_id,
         "argv": ["docker", "exec", "fa-web", "cat", "/etc/hostname"]}
     assert sleep["container"]["exec_by"] is None
     # No --name: the latest run of its image before it was created, not the --rm one before that.
-    assert unnamed["container"]["name"] == "pensive_elbakyan"
+    assert (unnamed["container"]["id"], unnamed["container"]["name"]) == (r.unnamed, r.unnamed_name)
     assert unnamed["container"]["created_by"]["argv"] == ["docker", "run", "-d", IMAGE, "sleep", "300"]
+    # The --rm container is gone: its id only.
+    assert removed["container"] == {"id": r.removed, "name": None, "image": None, "created_by": None,
+                                    "exec_by": None}
+    assert removed["runtime"] == "docker"
     assert client["container"] is None and client["runtime"] is None
 
 
-def test_a_removed_container_keeps_its_id():
-    events = [event(*TOUCH_IN_REMOVED)]
-    ca.attribute_events(events, laurel_lines(), inspect_json())
-    assert events[0]["summary"]["container"] == {"id": REMOVED, "name": None, "image": None, "created_by": None,
-                                                 "exec_by": None}
-    assert events[0]["summary"]["runtime"] == "docker"
+@pytest.mark.parametrize("recording", RECORDINGS, ids=["laurel-0.5.1", "laurel-0.7.1"])
+def test_read_laurel_finds_the_container_of_wanted_events_only(recording):
+    r = recording
+    wanted = {ca.event_id(event(*r.sleep)), ca.event_id(event(*r.touch)), ca.event_id(event(*r.client))}
+    records = ca.read_laurel(r.lines(), wanted)
+    # The docker client ran on the host: no container.
+    assert records.containers == {ca.event_id(event(*r.sleep)): r.fa_web, ca.event_id(event(*r.touch)): r.removed}
 
 
 def test_without_laurels_log_no_event_has_a_container():
@@ -143,55 +178,13 @@ def test_docker_times_with_nanoseconds_and_offsets():
     assert ca.parse_docker_time("yesterday") is None
 
 
-# The same user actions recorded on the Debian 13 VM (audit 4.0.2, laurel 0.7.1 with the role's
-# configuration, docker.io 26.1.5, cgroup v2 with the systemd driver), the unnamed container being
-# vigorous_albattani. laurel 0.7.1's defaults: [enrich] container = true writes the container under
-# SYSCALL.PID.container.id; container_info (the top-level CONTAINER_INFO of 0.5) is deprecated and
-# false; processes outside containers get SYSCALL.PID.systemd_service instead.
-FA_WEB_13 = "50968957bce9d1df3aa8f4041ff3f9ac59639111b3926c07b319cfcbe027eef4"
-UNNAMED_13 = "9666ba1b0a00132a08a1d735295fac15ca090eba1c6274a009b1eb780e228697"
-REMOVED_13 = "ca8bfc5f01bf2a8d91cdd743c587f9c8a42dc84f8a31af21bee8ff82f70c7fb5"
-SLEEP_IN_FA_WEB_13 = ("2026-12-05T06:25:57.244Z", 330)
-CAT_BY_EXEC_13 = ("2026-12-05T06:26:02.280Z", 353)
-TOUCH_IN_REMOVED_13 = ("2026-12-05T06:26:08.888Z", 387)
-SLEEP_IN_UNNAMED_13 = ("2026-12-05T06:26:16.312Z", 426)
-DOCKER_CLIENT_13 = ("2026-12-05T06:25:53.180Z", 316)
+_UNSET = 4294967295
+# The containerd shim that started fa-web's processes in the Debian 13 recording.
+SHIM = "1796451955.252:318"
 
 
-def laurel_13_lines():
-    return fixture("laurel-0.7.1-debian13.jsonl").splitlines(True)
-
-
-def test_read_laurel_finds_the_container_under_pid_in_laurel_0_7():
-    wanted = {"1796451957.244:330", "1796451968.888:387", "1796451953.180:316"}
-    records = ca.read_laurel(laurel_13_lines(), wanted)
-    assert records.containers == {"1796451957.244:330": FA_WEB_13, "1796451968.888:387": REMOVED_13}
-    assert [(launch["auid"], launch["auid_name"], launch["name"]) for launch in records.launches] == [
-        (1000, "dockeruser", "fa-web"), (1000, "dockeruser", None), (1000, "dockeruser", None)]
-
-
-def test_laurel_0_7_events_name_id_name_image_and_the_user_who_started_them():
-    events = [event(*SLEEP_IN_FA_WEB_13), event(*CAT_BY_EXEC_13), event(*SLEEP_IN_UNNAMED_13),
-              event(*TOUCH_IN_REMOVED_13), event(*DOCKER_CLIENT_13)]
-    ca.attribute_events(events, laurel_13_lines(), fixture("docker-inspect-26.1-debian13.json"))
-    sleep, cat, unnamed, removed, client = (e["summary"] for e in events)
-    assert (sleep["runtime"], sleep["container"]["id"]) == ("docker", FA_WEB_13)
-    assert (sleep["container"]["name"], sleep["container"]["image"]) == ("fa-web", IMAGE)
-    assert sleep["container"]["created_by"] == {
-        "auid": 1000, "auid_name": "dockeruser", "event_id": "1796451953.180:316",
-        "argv": ["docker", "run", "-d", "--name", "fa-web", IMAGE, "sleep", "600"]}
-    assert dict(cat["container"], exec_by=None) == sleep["container"]
-    assert cat["container"]["exec_by"] == {
-        "auid": 1000, "auid_name": "dockeruser", "event_id": "1796451958.884:350",
-        "argv": ["docker", "exec", "fa-web", "cat", "/etc/hostname"]}
-    assert unnamed["container"]["name"] == "vigorous_albattani"
-    assert unnamed["container"]["created_by"]["argv"] == ["docker", "run", "-d", IMAGE, "sleep", "300"]
-    assert removed["container"] == {"id": REMOVED_13, "name": None, "image": None, "created_by": None,
-                                    "exec_by": None}
-    assert client["container"] is None and client["runtime"] is None
-
-
-def laurel_07_line(identifier, argv=None, container=FA_WEB_13, process=None, parent=None, exe="/bin/busybox", auid=None):
+def laurel_07_line(identifier, argv=None, container=FA_WEB_13, process=None, parent=None, exe="/bin/busybox",
+                   auid=None):
     """A line in laurel 0.7.1's form (as recorded above), with what attribution reads."""
     syscall = {"exe": exe, "success": "yes", "auid": _UNSET if auid is None else auid,
                "AUID": "unset" if auid is None else "dockeruser",
@@ -204,10 +197,6 @@ def laurel_07_line(identifier, argv=None, container=FA_WEB_13, process=None, par
     return json.dumps(line) + "\n"
 
 
-_UNSET = 4294967295
-SHIM = "1796451955.252:318"
-
-
 def exec_through_a_shell(client_argv, client_time="1796451990.100:500"):
     """The user's `docker exec`, the shell it started in fa-web, the shell's cat and an open by that cat."""
     return [laurel_07_line(client_time, client_argv, container=None, exe="/usr/bin/docker", auid=1000),
@@ -217,10 +206,10 @@ def exec_through_a_shell(client_argv, client_time="1796451990.100:500"):
 
 
 def test_a_process_under_a_docker_exec_shell_names_the_exec_user():
-    lines = laurel_13_lines() + exec_through_a_shell(
+    lines = RECORDINGS[1].lines() + exec_through_a_shell(
         ["docker", "exec", "-u", "root", "-e", "A=b", "-it", "fa-web", "sh", "-c", "cat /etc/shadow"])
-    events = [event("2026-12-05T06:26:31.400Z", 512), event(*SLEEP_IN_FA_WEB_13)]
-    ca.attribute_events(events, lines, fixture("docker-inspect-26.1-debian13.json"))
+    events = [event("2026-12-05T06:26:31.400Z", 512), event(*RECORDINGS[1].sleep)]
+    ca.attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
     opened, sleep = (e["summary"]["container"] for e in events)
     assert opened["exec_by"]["event_id"] == "1796451990.100:500"
     assert (opened["exec_by"]["auid"], opened["name"]) == (1000, "fa-web")
@@ -238,16 +227,16 @@ def test_a_process_under_a_docker_exec_shell_names_the_exec_user():
     (["docker", "exec", "fa-web", "sh", "-c", "cat /etc/shadow"], "1796451900.100:500"),
 ])
 def test_a_process_is_not_tied_to_an_exec_that_did_not_start_it(client_argv, client_time):
-    lines = laurel_13_lines() + exec_through_a_shell(client_argv, client_time)
+    lines = RECORDINGS[1].lines() + exec_through_a_shell(client_argv, client_time)
     events = [event("2026-12-05T06:26:31.400Z", 512)]
-    ca.attribute_events(events, lines, fixture("docker-inspect-26.1-debian13.json"))
+    ca.attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
     assert events[0]["summary"]["container"]["exec_by"] is None
 
 
 def test_an_exec_named_by_id_prefix_is_tied():
-    lines = laurel_13_lines() + exec_through_a_shell(["docker", "exec", "50968957", "sh", "-c", "cat /etc/shadow"])
+    lines = RECORDINGS[1].lines() + exec_through_a_shell(["docker", "exec", "50968957", "sh", "-c", "cat /etc/shadow"])
     events = [event("2026-12-05T06:26:31.400Z", 512)]
-    ca.attribute_events(events, lines, fixture("docker-inspect-26.1-debian13.json"))
+    ca.attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
     assert events[0]["summary"]["container"]["exec_by"]["auid_name"] == "dockeruser"
 
 
