@@ -13,8 +13,8 @@ container to the login user (auid) whose `docker run` or `docker create` made it
 client's own executions in the same log (the kernel records container processes with auid unset).
 A process that `docker exec` started is linked to the user who ran it the same way: laurel names the
 execve event of each process and of its parent (SYSCALL.PID / PPID.EVENT_ID), so the process's
-ancestors inside the container lead to the one whose program and arguments are the `docker exec`
-command's, started just after the user's client ran it for that container.
+ancestors inside the container lead to the one the runtime started, whose program and arguments are
+the `docker exec` command's, started just after the user's client ran it for that container.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ _MAKERS = (("run",), ("create",), ("container", "run"), ("container", "create"))
 _EXECS = (("exec",), ("container", "exec"))
 # Options of `docker exec` that take a value in the next word.
 _EXEC_VALUE_OPTIONS = frozenset(("-e", "--env", "--env-file", "-u", "--user", "-w", "--workdir", "--detach-keys"))
-# Ancestors followed from a process up to the one `docker exec` started (a shell's pipeline is 2 or 3).
+# Ancestors followed from a process up to the one the runtime started (a shell's pipeline is 2 or 3).
 _MAX_ANCESTORS = 32
 _UNSET_AUID = 4294967295
 _CONTAINER_ID = re.compile(r"^[0-9a-f]{64}$")
@@ -252,22 +252,24 @@ def _names_container(target, container_id, known):
 
 
 def exec_starter(execution_id, records, known):
-    """The `docker exec` whose command is this process's program or one of its ancestors' inside the
-    container (followed through laurel's parent event ids), run by a logged-in user at most
-    LAUNCH_WINDOW seconds before; the latest such. None when the chain reaches the container's own
-    start, leaves laurel's log or no execve of it was audited."""
-    seen = set()
-    while execution_id in records.executions and execution_id not in seen and len(seen) < _MAX_ANCESTORS:
-        seen.add(execution_id)
-        execution = records.executions[execution_id]
-        matches = [run for run in records.execs
-                   if run["command"] == execution["argv"]
-                   and run["time"] <= execution["time"] <= run["time"] + LAUNCH_WINDOW
-                   and _names_container(run["target"], execution["container"], known)]
-        if matches:
-            return max(matches, key=lambda run: run["time"])
-        execution_id = execution["parent"]
-    return None
+    """The `docker exec` that started this process or its ancestor inside the container: the
+    ancestor the runtime started (its parent runs outside the container) runs the exec's command,
+    in this container, at most LAUNCH_WINDOW seconds after a logged-in user's client asked for it;
+    the latest such exec. None for the container's own processes, and when the chain leaves laurel's
+    log or no execve of it was audited."""
+    executions = records.executions
+    for _step in range(_MAX_ANCESTORS):
+        if execution_id not in executions or executions[execution_id]["parent"] not in executions:
+            break
+        execution_id = executions[execution_id]["parent"]
+    execution = executions.get(execution_id)
+    if execution is None:
+        return None
+    matches = [run for run in records.execs
+               if run["command"] == execution["argv"]
+               and run["time"] <= execution["time"] <= run["time"] + LAUNCH_WINDOW
+               and _names_container(run["target"], execution["container"], known)]
+    return max(matches, key=lambda run: run["time"]) if matches else None
 
 
 def _client_user(client, redactor):

@@ -217,6 +217,17 @@ def test_a_process_under_a_docker_exec_shell_names_the_exec_user():
     assert sleep["exec_by"] is None
 
 
+def test_a_pipelines_cat_goes_to_the_exec_of_its_shell_not_to_an_earlier_exec_of_cat():
+    # Seen on the Debian 12 VM: `docker exec fa-web cat F`, then `docker exec fa-web sh -c "cat F | wc -c"`.
+    first = laurel_07_line("1796451989.000:490", ["docker", "exec", "fa-web", "cat", "/etc/shadow"],
+                           container=None, exe="/usr/bin/docker", auid=1000)
+    lines = RECORDINGS[1].lines() + [first] + exec_through_a_shell(
+        ["docker", "exec", "fa-web", "sh", "-c", "cat /etc/shadow"])
+    events = [event("2026-12-05T06:26:31.400Z", 512)]
+    ca.attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
+    assert events[0]["summary"]["container"]["exec_by"]["event_id"] == "1796451990.100:500"
+
+
 @pytest.mark.parametrize("client_argv, client_time", [
     # The same command in another container, by name and by id prefix.
     (["docker", "exec", "vigorous_albattani", "sh", "-c", "cat /etc/shadow"], "1796451990.100:500"),
