@@ -120,7 +120,8 @@ class LaurelRecords(object):
     containers: {event id: container id} for the wanted events that ran in a container.
     processes: {event id: process execve event id} for the same events (laurel's SYSCALL.PID.EVENT_ID).
     executions: {execve event id: {time, argv, container, parent}} of every program started in a
-        container, parent being the parent process's execve event id.
+        container, parent being the parent process's execve event id; last_execution: {pid: the
+        latest of them that pid ran}.
     launches: the docker client's executions that make a container, each {id, time, auid, auid_name,
         argv, name}; execs: those that run a command in one, each {id, time, auid, auid_name, argv,
         target, command}.
@@ -130,6 +131,7 @@ class LaurelRecords(object):
         self.containers = {}
         self.processes = {}
         self.executions = {}
+        self.last_execution = {}
         self.launches = []
         self.execs = []
 
@@ -140,7 +142,7 @@ def read_laurel(lines, wanted_ids):
     for line in lines:
         # Cheap tests first: most lines are neither of interest.
         has_container = "CONTAINER_INFO" in line or '"container":' in line
-        if not has_container and "EXECVE" not in line:
+        if not has_container and "EXECVE" not in line and _line_id(line) not in wanted_ids:
             continue
         try:
             event = json.loads(line)
@@ -151,6 +153,8 @@ def read_laurel(lines, wanted_ids):
         container_id = _container_id(event) if has_container else None
         if container_id:
             _read_process(event, container_id, wanted_ids, records)
+        elif event["ID"] in wanted_ids:
+            _read_reparented(event, records)
         client = _client_execution(event)
         if client:
             rest = _maker_rest(client["argv"])
@@ -160,6 +164,26 @@ def read_laurel(lines, wanted_ids):
             elif target:
                 records.execs.append(dict(client, target=target[0], command=target[1]))
     return records
+
+
+def _line_id(line):
+    """The event id at the start of one of laurel's lines ({"ID":"...",...}), without parsing it."""
+    end = line.find('"', 7)
+    return line[7:end] if line.startswith('{"ID":"') and end > 0 else None
+
+
+def _read_reparented(event, records):
+    """laurel 0.7.1 takes a process whose parent changed (a docker exec's command, once runc exits)
+    for a new one it cannot place, and writes no container: such an event goes to the latest program
+    its pid ran in a container, when that is the same executable and at most LAUNCH_WINDOW seconds
+    older (a pid is not reused that fast on a host that audits it)."""
+    syscall = event.get("SYSCALL") or {}
+    execution_id = records.last_execution.get(syscall.get("pid"))
+    execution = records.executions.get(execution_id)
+    if (execution and execution["exe"] == syscall.get("exe")
+            and 0 <= _id_time(event["ID"]) - execution["time"] <= LAUNCH_WINDOW):
+        records.containers[event["ID"]] = execution["container"]
+        records.processes[event["ID"]] = execution_id
 
 
 def _read_process(event, container_id, wanted_ids, records):
@@ -173,8 +197,9 @@ def _read_process(event, container_id, wanted_ids, records):
     argv = (event.get("EXECVE") or {}).get("ARGV")
     if argv and syscall.get("success") != "no":
         parent = syscall.get("PPID") if isinstance(syscall.get("PPID"), dict) else {}
-        records.executions[event["ID"]] = {"time": _id_time(event["ID"]), "argv": argv,
+        records.executions[event["ID"]] = {"time": _id_time(event["ID"]), "argv": argv, "exe": syscall.get("exe"),
                                            "container": container_id, "parent": parent.get("EVENT_ID")}
+        records.last_execution[syscall.get("pid")] = event["ID"]
 
 
 def _container_id(event):

@@ -184,9 +184,9 @@ SHIM = "1796451955.252:318"
 
 
 def laurel_07_line(identifier, argv=None, container=FA_WEB_13, process=None, parent=None, exe="/bin/busybox",
-                   auid=None):
+                   auid=None, pid=700):
     """A line in laurel 0.7.1's form (as recorded above), with what attribution reads."""
-    syscall = {"exe": exe, "success": "yes", "auid": _UNSET if auid is None else auid,
+    syscall = {"pid": pid, "exe": exe, "success": "yes", "auid": _UNSET if auid is None else auid,
                "AUID": "unset" if auid is None else "dockeruser",
                "PID": {"EVENT_ID": process or identifier}, "PPID": {"EVENT_ID": parent, "comm": "x"}}
     if container:
@@ -194,7 +194,7 @@ def laurel_07_line(identifier, argv=None, container=FA_WEB_13, process=None, par
     line = {"ID": identifier, "SYSCALL": syscall}
     if argv:
         line["EXECVE"] = {"argc": len(argv), "ARGV": argv}
-    return json.dumps(line) + "\n"
+    return json.dumps(line, separators=(",", ":")) + "\n"
 
 
 def exec_through_a_shell(client_argv, client_time="1796451990.100:500"):
@@ -226,6 +226,25 @@ def test_a_pipelines_cat_goes_to_the_exec_of_its_shell_not_to_an_earlier_exec_of
     events = [event("2026-12-05T06:26:31.400Z", 512)]
     ca.attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
     assert events[0]["summary"]["container"]["exec_by"]["event_id"] == "1796451990.100:500"
+
+
+def test_an_event_laurel_0_7_left_without_container_after_runc_exited_goes_to_its_pids_program():
+    # Seen on the Debian 13 VM: the execve of `docker exec fa-ed cat F` names the container; the
+    # cat's read of F, its parent now the shim, has PID {EVENT_ID: itself} and no container.
+    lines = RECORDINGS[1].lines() + [
+        laurel_07_line("1796451990.100:500", ["docker", "exec", "fa-web", "cat", "/etc/shadow"],
+                       container=None, exe="/usr/bin/docker", auid=1000, pid=650),
+        laurel_07_line("1796451991.300:511", ["cat", "/etc/shadow"], parent="1796451991.000:509", pid=711),
+        laurel_07_line("1796451991.400:512", container=None, pid=711),
+        # Another program of the same pid, and an event of it too late: neither is tied.
+        laurel_07_line("1796451991.500:513", container=None, pid=711, exe="/usr/bin/python3"),
+        laurel_07_line("1796452091.400:600", container=None, pid=711)]
+    events = [event("2026-12-05T06:26:31.400Z", 512), event("2026-12-05T06:26:31.500Z", 513),
+              event("2026-12-05T06:28:11.400Z", 600)]
+    ca.attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
+    read, other, late = (e["summary"]["container"] for e in events)
+    assert (read["name"], read["exec_by"]["event_id"]) == ("fa-web", "1796451990.100:500")
+    assert other is None and late is None
 
 
 @pytest.mark.parametrize("client_argv, client_time", [
