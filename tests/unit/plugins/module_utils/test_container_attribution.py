@@ -247,6 +247,25 @@ def test_an_event_laurel_0_7_left_without_container_after_runc_exited_goes_to_it
     assert other is None and late is None
 
 
+def test_docker_exec_users_on_the_recorded_debian_13_vm():
+    """Recorded on the Debian 13 VM (laurel 0.7.1 as the role configures it, an execve rule for
+    auid-unset processes, daemon.json watched): dockeruser ran `docker run -d --name fa-ed -v
+    /etc/docker:/etc-docker IMAGE sh -c "cat /etc-docker/daemon.json >/dev/null && exec sleep 600"`,
+    `docker exec fa-ed cat /etc-docker/daemon.json` (laurel wrote its read with no container) and
+    `docker exec fa-ed sh -c "cat /etc-docker/daemon.json | wc -c"`."""
+    events = [event("2026-12-05T07:07:30.393Z", 273), event("2026-12-05T07:07:46.013Z", 289),
+              event("2026-12-05T07:07:50.037Z", 296)]
+    ca.attribute_events(events, fixture("laurel-0.7.1-debian13-exec.jsonl").splitlines(True),
+                        fixture("docker-inspect-26.1-debian13-exec.json"))
+    own, exec_cat, pipeline_cat = (e["summary"]["container"] for e in events)
+    assert [c["name"] for c in (own, exec_cat, pipeline_cat)] == ["fa-ed"] * 3
+    assert [c["created_by"]["event_id"] for c in (own, exec_cat, pipeline_cat)] == ["1796454436.349:257"] * 3
+    assert own["exec_by"] is None
+    assert exec_cat["exec_by"] == {"auid": 1000, "auid_name": "dockeruser", "event_id": "1796454457.637:285",
+                                   "argv": ["docker", "exec", "fa-ed", "cat", "/etc-docker/daemon.json"]}
+    assert pipeline_cat["exec_by"]["argv"] == ["docker", "exec", "fa-ed", "sh", "-c", "cat /etc-docker/daemon.json | wc -c"]
+
+
 @pytest.mark.parametrize("client_argv, client_time", [
     # The same command in another container, by name and by id prefix.
     (["docker", "exec", "vigorous_albattani", "sh", "-c", "cat /etc/shadow"], "1796451990.100:500"),
