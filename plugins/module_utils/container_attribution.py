@@ -4,11 +4,17 @@
 
 The kernels of Debian 12 and 13 put no container identifier in audit records, and a process's
 cgroup can be read only while it lives. laurel, an auditd dispatcher plugin, reads it as each event
-passes through auditd and writes the container id into its own JSON log (CONTAINER_INFO.ID). This
+passes through auditd and writes the container id into its own JSON log: CONTAINER_INFO.ID at the
+top of the event in laurel 0.5 (Debian 12), SYSCALL.PID.container.id from laurel 0.6 on (Debian 13's
+0.7.1, where the top-level form is deprecated and off by default). This
 module joins that log with the search's events by event id (time and serial), maps each id to the
 container's name and image with one `docker inspect` of every container the host has, and links a
 container to the login user (auid) whose `docker run` or `docker create` made it, from the docker
 client's own executions in the same log (the kernel records container processes with auid unset).
+A process that `docker exec` started is linked to the user who ran it the same way: laurel names the
+execve event of each process and of its parent (SYSCALL.PID / PPID.EVENT_ID), so the process's
+ancestors inside the container lead to the one the runtime started, whose program and arguments are
+the `docker exec` command's, started just after the user's client ran it for that container.
 """
 
 from __future__ import annotations
@@ -24,8 +30,13 @@ DEFAULT_LAUREL_LOG = "/var/log/laurel/audit.log"
 # A container is made at most this many seconds after the client command that asked for it (a
 # busy host under emulation took 4 s).
 LAUNCH_WINDOW = 60.0
-# Subcommands of the docker client that make a container.
+# Subcommands of the docker client that make a container, and that run a command in one.
 _MAKERS = (("run",), ("create",), ("container", "run"), ("container", "create"))
+_EXECS = (("exec",), ("container", "exec"))
+# Options of `docker exec` that take a value in the next word.
+_EXEC_VALUE_OPTIONS = frozenset(("-e", "--env", "--env-file", "-u", "--user", "-w", "--workdir", "--detach-keys"))
+# Ancestors followed from a process up to the one the runtime started (a shell's pipeline is 2 or 3).
+_MAX_ANCESTORS = 32
 _UNSET_AUID = 4294967295
 # How far laurel's log may lag behind auditd's (it writes each event as auditd hands it over).
 LAUREL_DELAY = 5.0
@@ -69,13 +80,29 @@ def _client_command(argv):
     return words
 
 
+def _subcommand_rest(argv, subcommands):
+    """The arguments after the first of subcommands that argv runs, else None."""
+    words = _client_command(argv)
+    for subcommand in subcommands:
+        if tuple(words[:len(subcommand)]) == subcommand:
+            return words[len(subcommand):]
+    return None
+
+
 def _maker_rest(argv):
     """The arguments after `run` / `create` when argv makes a container, else None."""
-    words = _client_command(argv)
-    for maker in _MAKERS:
-        if tuple(words[:len(maker)]) == maker:
-            return words[len(maker):]
-    return None
+    return _subcommand_rest(argv, _MAKERS)
+
+
+def _exec_target(argv):
+    """(container as the user named it, [command]) when argv is a `docker exec`, else None."""
+    words = _subcommand_rest(argv, _EXECS)
+    if words is None:
+        return None
+    while words and words[0].startswith("-"):
+        if words.pop(0) in _EXEC_VALUE_OPTIONS:
+            words = words[1:]
+    return (words[0], words[1:]) if len(words) >= 2 else None
 
 
 def _option_value(words, names):
@@ -88,16 +115,61 @@ def _option_value(words, names):
     return None
 
 
+class LaurelRecords(object):
+    """What attribution needs from laurel's log.
+
+    containers: {event id: container id} for the wanted events that ran in a container.
+    processes: {event id: process execve event id} for the same events (laurel's SYSCALL.PID.EVENT_ID).
+    executions: {execve event id: {time, argv, exe, container, parent}} of every program started in a
+        container, parent being the parent process's execve event id; executions_of: {pid: their ids
+        in the order laurel wrote them}.
+    launches: the docker client's executions that make a container, each {id, time, auid, auid_name,
+        argv, name}; execs: those that run a command in one, each {id, time, auid, auid_name, argv,
+        target, command}.
+    """
+
+    def __init__(self):
+        self.containers = {}
+        self.processes = {}
+        self.executions = {}
+        self.executions_of = {}
+        self.launches = []
+        self.execs = []
+
+    def update(self, other):
+        self.containers.update(other.containers)
+        self.processes.update(other.processes)
+        self.executions.update(other.executions)
+        for pid, ids in other.executions_of.items():
+            self.executions_of.setdefault(pid, []).extend(ids)
+        self.launches.extend(other.launches)
+        self.execs.extend(other.execs)
+
+    def reparented(self, identifier, pid, exe):
+        """laurel 0.7.1 takes a process whose parent changed (a docker exec's command, once runc
+        exits) for a new one it cannot place, and writes no container: such an event goes to the
+        latest program its pid ran in a container before it, when that is the same executable and at
+        most LAUNCH_WINDOW seconds older (a pid is not reused that fast on a host that audits it)."""
+        when = _id_time(identifier)
+        earlier = [execution_id for execution_id in self.executions_of.get(str(pid), ())
+                   if self.executions[execution_id]["time"] <= when]
+        execution_id = earlier[-1] if earlier else None
+        execution = self.executions.get(execution_id)
+        if execution and execution["exe"] == exe and when - execution["time"] <= LAUNCH_WINDOW:
+            self.containers[identifier] = execution["container"]
+            self.processes[identifier] = execution_id
+
+
 def read_laurel(lines, wanted_ids=None):
-    """laurel's JSON lines -> ({event id: container id} for the wanted events (None: every event)
-    that ran in a container, [launch]): the docker client's executions that make a container, each
-    {id, time, auid, auid_name, argv, name}."""
-    containers = {}
-    launches = []
+    """laurel's JSON lines -> LaurelRecords of the wanted event ids (None: every event; an event
+    laurel wrote without container is then placed by the caller, with LaurelRecords.reparented)."""
+    records = LaurelRecords()
+    reparented = []
     for line in lines:
         # Cheap tests first: most lines are neither of interest.
-        has_container = "CONTAINER_INFO" in line
-        if not has_container and "EXECVE" not in line:
+        has_container = "CONTAINER_INFO" in line or '"container":' in line
+        if not has_container and "EXECVE" not in line \
+                and (wanted_ids is None or _line_id(line) not in wanted_ids):
             continue
         try:
             event = json.loads(line)
@@ -105,39 +177,70 @@ def read_laurel(lines, wanted_ids=None):
             continue  # a line cut by a crash or a rotation
         if not isinstance(event, dict) or "ID" not in event:
             continue
-        if has_container and (wanted_ids is None or event["ID"] in wanted_ids):
-            container_id = _container_id(event)
-            if container_id:
-                containers[event["ID"]] = container_id
-        launch = _launch(event)
-        if launch:
-            launches.append(launch)
-    return containers, launches
+        container_id = _container_id(event) if has_container else None
+        if container_id:
+            _read_process(event, container_id, wanted_ids, records)
+        elif wanted_ids is not None and event["ID"] in wanted_ids:
+            syscall = event.get("SYSCALL") or {}
+            reparented.append((event["ID"], syscall.get("pid"), syscall.get("exe")))
+        client = _client_execution(event)
+        if client:
+            rest = _maker_rest(client["argv"])
+            target = _exec_target(client["argv"])
+            if rest is not None:
+                records.launches.append(dict(client, name=_option_value(rest, ("--name",))))
+            elif target:
+                records.execs.append(dict(client, target=target[0], command=target[1]))
+    for identifier, pid, exe in reparented:
+        records.reparented(identifier, pid, exe)
+    return records
+
+
+def _line_id(line):
+    """The event id at the start of one of laurel's lines ({"ID":"...",...}), without parsing it."""
+    end = line.find('"', 7)
+    return line[7:end] if line.startswith('{"ID":"') and end > 0 else None
+
+
+def _read_process(event, container_id, wanted_ids, records):
+    """Keeps a container event's container and process if it is wanted, and every program run in a
+    container (what exec_starter follows up)."""
+    syscall = event.get("SYSCALL") or {}
+    process = syscall.get("PID") if isinstance(syscall.get("PID"), dict) else {}
+    if wanted_ids is None or event["ID"] in wanted_ids:
+        records.containers[event["ID"]] = container_id
+        records.processes[event["ID"]] = process.get("EVENT_ID")
+    argv = (event.get("EXECVE") or {}).get("ARGV")
+    if argv and syscall.get("success") != "no":
+        parent = syscall.get("PPID") if isinstance(syscall.get("PPID"), dict) else {}
+        records.executions[event["ID"]] = {"time": _id_time(event["ID"]), "argv": argv, "exe": syscall.get("exe"),
+                                           "container": container_id, "parent": parent.get("EVENT_ID")}
+        records.executions_of.setdefault(str(syscall.get("pid")), []).append(event["ID"])
 
 
 def _container_id(event):
-    """CONTAINER_INFO.ID at the top of the event (laurel 0.5) or under SYSCALL (later versions)."""
-    for holder in (event, event.get("SYSCALL") or {}):
-        info = holder.get("CONTAINER_INFO")
-        if isinstance(info, dict) and isinstance(info.get("ID"), str):
-            return info["ID"]
+    """The id laurel wrote: SYSCALL.PID.container.id (laurel 0.6 and later, `container = true`) or
+    the top-level CONTAINER_INFO.ID (laurel 0.5, or later ones with `container_info = true`)."""
+    process = (event.get("SYSCALL") or {}).get("PID")
+    found = [(process.get("container") if isinstance(process, dict) else None, "id"),
+             (event.get("CONTAINER_INFO"), "ID")]
+    for info, key in found:
+        if isinstance(info, dict) and isinstance(info.get(key), str):
+            return info[key]
     return None
 
 
-def _launch(event):
+def _client_execution(event):
+    """A logged-in user's successful execution of the docker client: {id, time, auid, auid_name, argv}."""
     syscall = event.get("SYSCALL") or {}
     argv = (event.get("EXECVE") or {}).get("ARGV")
     if not argv or os.path.basename(str(syscall.get("exe", ""))) != "docker" or syscall.get("success") == "no":
-        return None
-    rest = _maker_rest(argv)
-    if rest is None:
         return None
     auid = syscall.get("auid")
     if auid in (None, _UNSET_AUID, -1):
         return None
     return {"id": event["ID"], "time": _id_time(event["ID"]), "auid": auid,
-            "auid_name": syscall.get("AUID"), "argv": argv,
-            "name": _option_value(rest, ("--name",))}
+            "auid_name": syscall.get("AUID"), "argv": argv}
 
 
 def read_inspect(inspect_json):
@@ -184,69 +287,104 @@ def creator(container, launches):
     return max(named, key=lambda launch: launch["time"]) if named else None
 
 
+def _names_container(target, container_id, known):
+    """Whether the user's word for a container (its name or a prefix of its id) names this one."""
+    return container_id.startswith(target) or (known is not None and known["name"] == target)
+
+
+def exec_starter(execution_id, records, known):
+    """The `docker exec` that started this process or its ancestor inside the container: the
+    ancestor the runtime started (its parent runs outside the container) runs the exec's command,
+    in this container, at most LAUNCH_WINDOW seconds after a logged-in user's client asked for it;
+    the latest such exec. None for the container's own processes, and when the chain leaves laurel's
+    log or no execve of it was audited."""
+    executions = records.executions
+    for _step in range(_MAX_ANCESTORS):
+        if execution_id not in executions or executions[execution_id]["parent"] not in executions:
+            break
+        execution_id = executions[execution_id]["parent"]
+    execution = executions.get(execution_id)
+    if execution is None:
+        return None
+    matches = [run for run in records.execs
+               if run["command"] == execution["argv"]
+               and run["time"] <= execution["time"] <= run["time"] + LAUNCH_WINDOW
+               and _names_container(run["target"], execution["container"], known)]
+    return max(matches, key=lambda run: run["time"]) if matches else None
+
+
+def _client_user(client, redactor):
+    """created_by / exec_by: the docker client execution's auid, auid_name, argv (redacted) and event id."""
+    return {"auid": client["auid"], "auid_name": client["auid_name"],
+            "argv": redactor.argv(client["argv"]) if redactor else client["argv"], "event_id": client["id"]}
+
+
 def container_summary(container_id, containers, launches, redactor=None):
-    """The summary's `container`: id, name, image and created_by (the launch's auid, auid_name,
-    argv (redacted), time and event id), or only the id for a container that no longer exists."""
+    """The summary's `container`: id, name, image and created_by (the creating launch's user), or
+    only the id for a container that no longer exists. exec_by is set per event, None here."""
     known = containers.get(container_id)
     if known is None:
-        return {"id": container_id, "name": None, "image": None, "created_by": None}
+        return {"id": container_id, "name": None, "image": None, "created_by": None, "exec_by": None}
     launch = creator(known, launches)
-    created_by = None
-    if launch:
-        created_by = {"auid": launch["auid"], "auid_name": launch["auid_name"],
-                      "argv": redactor.argv(launch["argv"]) if redactor else launch["argv"],
-                      "event_id": launch["id"]}
-    return {"id": container_id, "name": known["name"], "image": known["image"], "created_by": created_by}
+    return {"id": container_id, "name": known["name"], "image": known["image"],
+            "created_by": _client_user(launch, redactor) if launch else None, "exec_by": None}
 
 
 class ContainerAttribution:
     """What laurel's log and `docker inspect` say about the events of one search, as the summary's
     `container` and `runtime` of each event (both None for a process of the host)."""
 
-    def __init__(self, laurel_lines, inspect_json, redactor=None, more_lines=None):
+    def __init__(self, laurel_records, inspect_json, redactor=None, more_lines=None):
         # more_lines() gives the lines laurel added since: an event the search meets may be newer
         # than what was read of laurel's log before the search began.
-        self._containers_of, self._launches = read_laurel(laurel_lines)
+        self._records = laurel_records
         self._read_at = time.time()
         self._more_lines = more_lines
         self._known = read_inspect(inspect_json)
         self._redactor = redactor
         self._summaries = {}
 
-    def summary_fields(self, identifier):
-        """{container, runtime} of the event with laurel's ID `identifier` ("SECONDS.MS:SERIAL")."""
-        container_id = self._containers_of.get(identifier)
-        if container_id is None and self._more_lines is not None \
+    def summary_fields(self, identifier, pid=None, exe=None):
+        """{container, runtime} of the event with laurel's ID `identifier` ("SECONDS.MS:SERIAL"),
+        whose process (pid, exe) places it when laurel wrote it without container."""
+        records = self._records
+        if identifier not in records.containers and self._more_lines is not None \
                 and _id_time(identifier) >= self._read_at - LAUREL_DELAY:
             self._catch_up()
-            container_id = self._containers_of.get(identifier)
+        if identifier not in records.containers and pid is not None:
+            records.reparented(identifier, pid, exe)
+        container_id = records.containers.get(identifier)
         if container_id is None or not _CONTAINER_ID.match(container_id):
             return {"container": None, "runtime": None}
         if container_id not in self._summaries:
-            self._summaries[container_id] = container_summary(container_id, self._known, self._launches,
+            self._summaries[container_id] = container_summary(container_id, self._known, records.launches,
                                                               self._redactor)
-        return {"container": self._summaries[container_id], "runtime": RUNTIME}
+        summary = self._summaries[container_id]
+        run = exec_starter(records.processes.get(identifier), records, self._known.get(container_id))
+        return {"container": dict(summary, exec_by=_client_user(run, self._redactor)) if run else summary,
+                "runtime": RUNTIME}
 
     def annotate(self, records):
         """The search's hook (log_search.search `annotate`): the summary fields of one event's records."""
         first = records[0]
-        return self.summary_fields("%d.%03d:%d" % (first["sec"], first["ms"], first["serial"]))
+        syscall = next((record["fields"] for record in records if record["type"] == "SYSCALL"), {})
+        return self.summary_fields("%d.%03d:%d" % (first["sec"], first["ms"], first["serial"]),
+                                   syscall.get("pid"), syscall.get("exe"))
 
     def _catch_up(self):
         self._read_at = time.time()
         try:
-            containers_of, launches = read_laurel(self._more_lines())
+            self._records.update(read_laurel(self._more_lines()))
         except OSError:
             return  # rotated away this moment: the event says no container, as without laurel
-        self._containers_of.update(containers_of)
-        self._launches.extend(launches)
 
 
 def attribute_events(events, laurel_lines, inspect_json, redactor=None):
     """Adds `container` and `runtime` to each event's summary (None for a process of the host)."""
-    attribution = ContainerAttribution(laurel_lines, inspect_json, redactor)
-    for event in events:
-        event["summary"].update(attribution.summary_fields(event_id(event)))
+    wanted = {event_id(event): event for event in events}
+    attribution = ContainerAttribution(read_laurel(laurel_lines, wanted), inspect_json, redactor)
+    for identifier, event in wanted.items():
+        event["summary"].update(attribution.summary_fields(identifier))
     return events
 
 
@@ -309,6 +447,6 @@ def container_annotator(module, laurel_log, redactor):
         except OSError as exc:
             module.warn("containers: %s; events name container ids only" % exc)
     try:
-        return ContainerAttribution(laurel.lines(), inspect_json, redactor, laurel.new_lines).annotate
+        return ContainerAttribution(read_laurel(laurel.lines()), inspect_json, redactor, laurel.new_lines).annotate
     except OSError as exc:
         module.fail_json(msg="cannot read laurel's log: %s" % exc)

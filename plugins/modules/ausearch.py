@@ -200,7 +200,9 @@ options:
       - Tie each event to the Docker container its process ran in. Every event's C(summary) gets
         C(container) (C(id), C(name), C(image), and C(created_by), the C(auid), C(auid_name),
         C(argv) and C(event_id) of the C(docker run) or C(docker create) that made it, when a
-        logged-in user's docker client did) and C(runtime) (V(docker)), both null for a process of the host.
+        logged-in user's docker client did; C(exec_by), the same of the C(docker exec) that started
+        this process or one of its ancestors in the container, when laurel's log holds their executions)
+        and C(runtime) (V(docker)), both null for a process of the host.
       - Needs laurel (role P(fleetaudit.auditd.auditd#role), C(auditd_laurel_enabled)), whose log
         (O(laurel_log)) holds the container id of each event as it happened. Names and images come
         from one C(docker inspect) of the host's containers per search; a container removed since

@@ -10,6 +10,7 @@ import os
 import pytest
 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils import container_attribution as ca
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.records import parse_record
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.redaction import DEFAULT_REDACT_PATTERNS, Redactor
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "laurel")
@@ -45,23 +46,54 @@ SLEEP_IN_UNNAMED = ("2026-12-05T02:22:58.668Z", 137)
 DOCKER_CLIENT = ("2026-12-05T02:21:58.536Z", 89)
 
 
+# The same user actions recorded on the Debian 13 VM (audit 4.0.2, laurel 0.7.1 with the role's
+# configuration, docker.io 26.1.5, cgroup v2 with the systemd driver), the unnamed container being
+# vigorous_albattani. laurel 0.7.1's defaults: [enrich] container = true writes the container under
+# SYSCALL.PID.container.id; container_info (the top-level CONTAINER_INFO of 0.5) is deprecated and
+# false; processes outside containers get SYSCALL.PID.systemd_service instead.
+FA_WEB_13 = "50968957bce9d1df3aa8f4041ff3f9ac59639111b3926c07b319cfcbe027eef4"
+
+
+class Recording(object):
+    """One VM's recording: its files, container ids and the events of the user's actions."""
+
+    def __init__(self, laurel, inspect, ids, events, unnamed_name, client_ids):
+        self.laurel, self.inspect = laurel, inspect
+        self.fa_web, self.unnamed, self.removed = ids
+        self.sleep, self.cat, self.touch, self.unnamed_sleep, self.client = events
+        self.unnamed_name = unnamed_name
+        self.run_id, self.exec_id = client_ids
+
+    def lines(self):
+        return fixture(self.laurel).splitlines(True)
+
+
+RECORDINGS = [
+    Recording("laurel-0.5.1-debian12.jsonl", "docker-inspect-20.10-debian12.json", (FA_WEB, UNNAMED, REMOVED),
+              (SLEEP_IN_FA_WEB, CAT_BY_EXEC, TOUCH_IN_REMOVED, SLEEP_IN_UNNAMED, DOCKER_CLIENT),
+              "pensive_elbakyan", ("1796437318.536:89", "1796437337.328:103")),
+    Recording("laurel-0.7.1-debian13.jsonl", "docker-inspect-26.1-debian13.json",
+              (FA_WEB_13, "9666ba1b0a00132a08a1d735295fac15ca090eba1c6274a009b1eb780e228697",
+               "ca8bfc5f01bf2a8d91cdd743c587f9c8a42dc84f8a31af21bee8ff82f70c7fb5"),
+              (("2026-12-05T06:25:57.244Z", 330), ("2026-12-05T06:26:02.280Z", 353),
+               ("2026-12-05T06:26:08.888Z", 387), ("2026-12-05T06:26:16.312Z", 426),
+               ("2026-12-05T06:25:53.180Z", 316)),
+              "vigorous_albattani", ("1796451953.180:316", "1796451958.884:350")),
+]
+
+
 def test_event_id_is_laurels_id():
     assert ca.event_id(event(*SLEEP_IN_FA_WEB)) == "1796437335.064:101"
 
 
-def test_read_laurel_finds_the_container_of_wanted_events_only():
-    wanted = {"1796437335.064:101", "1796437357.408:119", "1796437318.536:89"}
-    containers, _launches = ca.read_laurel(laurel_lines(), wanted)
-    # The docker client ran on the host: no container.
-    assert containers == {"1796437335.064:101": FA_WEB, "1796437357.408:119": REMOVED}
-
-
 def test_read_laurel_keeps_the_logged_in_users_container_launches_only():
-    _containers, launches = ca.read_laurel(laurel_lines(), set())
-    assert [(launch["auid"], launch["auid_name"], launch["name"]) for launch in launches] == [
+    records = ca.read_laurel(laurel_lines(), set())
+    assert [(launch["auid"], launch["auid_name"], launch["name"]) for launch in records.launches] == [
         (1000, "dockeruser", "fa-web"), (1000, "dockeruser", None), (1000, "dockeruser", None)]
-    # docker exec, ps and inspect make no container.
-    assert all(launch["argv"][1] == "run" for launch in launches)
+    # docker exec, ps and inspect make no container; root's ps and inspect are not a user's exec either.
+    assert all(launch["argv"][1] == "run" for launch in records.launches)
+    assert [(run["auid"], run["target"], run["command"]) for run in records.execs] == [
+        (1000, "fa-web", ["cat", "/etc/hostname"])]
 
 
 def test_read_inspect_names_and_images():
@@ -71,29 +103,40 @@ def test_read_inspect_names_and_images():
     assert containers[FA_WEB]["created"] == pytest.approx(1796437322.879713)
 
 
-def test_events_in_containers_name_id_name_image_and_the_user_who_started_them():
-    events = [event(*SLEEP_IN_FA_WEB), event(*CAT_BY_EXEC), event(*SLEEP_IN_UNNAMED), event(*DOCKER_CLIENT)]
-    ca.attribute_events(events, laurel_lines(), inspect_json())
-    sleep, cat, unnamed, client = (e["summary"] for e in events)
-    assert sleep["runtime"] == "docker"
-    assert sleep["container"]["id"] == FA_WEB
+@pytest.mark.parametrize("recording", RECORDINGS, ids=["laurel-0.5.1", "laurel-0.7.1"])
+def test_events_in_containers_name_id_name_image_and_the_users_who_started_them(recording):
+    r = recording
+    events = [event(*r.sleep), event(*r.cat), event(*r.unnamed_sleep), event(*r.touch), event(*r.client)]
+    ca.attribute_events(events, r.lines(), fixture(r.inspect))
+    sleep, cat, unnamed, removed, client = (e["summary"] for e in events)
+    assert (sleep["runtime"], sleep["container"]["id"]) == ("docker", r.fa_web)
     assert (sleep["container"]["name"], sleep["container"]["image"]) == ("fa-web", IMAGE)
     assert sleep["container"]["created_by"] == {
-        "auid": 1000, "auid_name": "dockeruser", "event_id": "1796437318.536:89",
+        "auid": 1000, "auid_name": "dockeruser", "event_id": r.run_id,
         "argv": ["docker", "run", "-d", "--name", "fa-web", IMAGE, "sleep", "600"]}
-    # A process docker exec started runs in the same container.
-    assert cat["container"] == sleep["container"]
+    # A process docker exec started runs in the same container, and names the user who ran the exec.
+    assert dict(cat["container"], exec_by=None) == sleep["container"]
+    assert cat["container"]["exec_by"] == {
+        "auid": 1000, "auid_name": "dockeruser", "event_id": r.exec_id,
+        "argv": ["docker", "exec", "fa-web", "cat", "/etc/hostname"]}
+    assert sleep["container"]["exec_by"] is None
     # No --name: the latest run of its image before it was created, not the --rm one before that.
-    assert unnamed["container"]["name"] == "pensive_elbakyan"
+    assert (unnamed["container"]["id"], unnamed["container"]["name"]) == (r.unnamed, r.unnamed_name)
     assert unnamed["container"]["created_by"]["argv"] == ["docker", "run", "-d", IMAGE, "sleep", "300"]
+    # The --rm container is gone: its id only.
+    assert removed["container"] == {"id": r.removed, "name": None, "image": None, "created_by": None,
+                                    "exec_by": None}
+    assert removed["runtime"] == "docker"
     assert client["container"] is None and client["runtime"] is None
 
 
-def test_a_removed_container_keeps_its_id():
-    events = [event(*TOUCH_IN_REMOVED)]
-    ca.attribute_events(events, laurel_lines(), inspect_json())
-    assert events[0]["summary"]["container"] == {"id": REMOVED, "name": None, "image": None, "created_by": None}
-    assert events[0]["summary"]["runtime"] == "docker"
+@pytest.mark.parametrize("recording", RECORDINGS, ids=["laurel-0.5.1", "laurel-0.7.1"])
+def test_read_laurel_finds_the_container_of_wanted_events_only(recording):
+    r = recording
+    wanted = {ca.event_id(event(*r.sleep)), ca.event_id(event(*r.touch)), ca.event_id(event(*r.client))}
+    records = ca.read_laurel(r.lines(), wanted)
+    # The docker client ran on the host: no container.
+    assert records.containers == {ca.event_id(event(*r.sleep)): r.fa_web, ca.event_id(event(*r.touch)): r.removed}
 
 
 def test_without_laurels_log_no_event_has_a_container():
@@ -134,6 +177,127 @@ def test_docker_times_with_nanoseconds_and_offsets():
     assert ca.parse_docker_time("yesterday") is None
 
 
+_UNSET = 4294967295
+# The containerd shim that started fa-web's processes in the Debian 13 recording.
+SHIM = "1796451955.252:318"
+
+
+def laurel_07_line(identifier, argv=None, container=FA_WEB_13, process=None, parent=None, exe="/bin/busybox",
+                   auid=None, pid=700):
+    """A line in laurel 0.7.1's form (as recorded above), with what attribution reads."""
+    syscall = {"pid": pid, "exe": exe, "success": "yes", "auid": _UNSET if auid is None else auid,
+               "AUID": "unset" if auid is None else "dockeruser",
+               "PID": {"EVENT_ID": process or identifier}, "PPID": {"EVENT_ID": parent, "comm": "x"}}
+    if container:
+        syscall["PID"]["container"] = {"id": container}
+    line = {"ID": identifier, "SYSCALL": syscall}
+    if argv:
+        line["EXECVE"] = {"argc": len(argv), "ARGV": argv}
+    return json.dumps(line, separators=(",", ":")) + "\n"
+
+
+def exec_through_a_shell(client_argv, client_time="1796451990.100:500"):
+    """The user's `docker exec`, the shell it started in fa-web, the shell's cat and an open by that cat."""
+    return [laurel_07_line(client_time, client_argv, container=None, exe="/usr/bin/docker", auid=1000),
+            laurel_07_line("1796451991.200:510", ["sh", "-c", "cat /etc/shadow"], parent=SHIM),
+            laurel_07_line("1796451991.300:511", ["cat", "/etc/shadow"], parent="1796451991.200:510"),
+            laurel_07_line("1796451991.400:512", process="1796451991.300:511", parent="1796451991.200:510")]
+
+
+def test_a_process_under_a_docker_exec_shell_names_the_exec_user():
+    lines = RECORDINGS[1].lines() + exec_through_a_shell(
+        ["docker", "exec", "-u", "root", "-e", "A=b", "-it", "fa-web", "sh", "-c", "cat /etc/shadow"])
+    events = [event("2026-12-05T06:26:31.400Z", 512), event(*RECORDINGS[1].sleep)]
+    ca.attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
+    opened, sleep = (e["summary"]["container"] for e in events)
+    assert opened["exec_by"]["event_id"] == "1796451990.100:500"
+    assert (opened["exec_by"]["auid"], opened["name"]) == (1000, "fa-web")
+    # The container's own process is not the exec's, and the shared summary is left as it was.
+    assert sleep["exec_by"] is None
+
+
+def test_a_pipelines_cat_goes_to_the_exec_of_its_shell_not_to_an_earlier_exec_of_cat():
+    # Seen on the Debian 12 VM: `docker exec fa-web cat F`, then `docker exec fa-web sh -c "cat F | wc -c"`.
+    first = laurel_07_line("1796451989.000:490", ["docker", "exec", "fa-web", "cat", "/etc/shadow"],
+                           container=None, exe="/usr/bin/docker", auid=1000)
+    lines = RECORDINGS[1].lines() + [first] + exec_through_a_shell(
+        ["docker", "exec", "fa-web", "sh", "-c", "cat /etc/shadow"])
+    events = [event("2026-12-05T06:26:31.400Z", 512)]
+    ca.attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
+    assert events[0]["summary"]["container"]["exec_by"]["event_id"] == "1796451990.100:500"
+
+
+def test_an_event_laurel_0_7_left_without_container_after_runc_exited_goes_to_its_pids_program():
+    # Seen on the Debian 13 VM: the execve of `docker exec fa-ed cat F` names the container; the
+    # cat's read of F, its parent now the shim, has PID {EVENT_ID: itself} and no container.
+    lines = RECORDINGS[1].lines() + [
+        laurel_07_line("1796451990.100:500", ["docker", "exec", "fa-web", "cat", "/etc/shadow"],
+                       container=None, exe="/usr/bin/docker", auid=1000, pid=650),
+        laurel_07_line("1796451991.300:511", ["cat", "/etc/shadow"], parent="1796451991.000:509", pid=711),
+        laurel_07_line("1796451991.400:512", container=None, pid=711),
+        # Another program of the same pid, and an event of it too late: neither is tied.
+        laurel_07_line("1796451991.500:513", container=None, pid=711, exe="/usr/bin/python3"),
+        laurel_07_line("1796452091.400:600", container=None, pid=711)]
+    events = [event("2026-12-05T06:26:31.400Z", 512), event("2026-12-05T06:26:31.500Z", 513),
+              event("2026-12-05T06:28:11.400Z", 600)]
+    ca.attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
+    read, other, late = (e["summary"]["container"] for e in events)
+    assert (read["name"], read["exec_by"]["event_id"]) == ("fa-web", "1796451990.100:500")
+    assert other is None and late is None
+
+
+def test_docker_exec_users_on_the_recorded_debian_13_vm():
+    """Recorded on the Debian 13 VM (laurel 0.7.1 as the role configures it, an execve rule for
+    auid-unset processes, daemon.json watched): dockeruser ran `docker run -d --name fa-ed -v
+    /etc/docker:/etc-docker IMAGE sh -c "cat /etc-docker/daemon.json >/dev/null && exec sleep 600"`,
+    `docker exec fa-ed cat /etc-docker/daemon.json` (laurel wrote its read with no container) and
+    `docker exec fa-ed sh -c "cat /etc-docker/daemon.json | wc -c"`."""
+    events = [event("2026-12-05T07:07:30.393Z", 273), event("2026-12-05T07:07:46.013Z", 289),
+              event("2026-12-05T07:07:50.037Z", 296)]
+    ca.attribute_events(events, fixture("laurel-0.7.1-debian13-exec.jsonl").splitlines(True),
+                        fixture("docker-inspect-26.1-debian13-exec.json"))
+    own, exec_cat, pipeline_cat = (e["summary"]["container"] for e in events)
+    assert [c["name"] for c in (own, exec_cat, pipeline_cat)] == ["fa-ed"] * 3
+    assert [c["created_by"]["event_id"] for c in (own, exec_cat, pipeline_cat)] == ["1796454436.349:257"] * 3
+    assert own["exec_by"] is None
+    assert exec_cat["exec_by"] == {"auid": 1000, "auid_name": "dockeruser", "event_id": "1796454457.637:285",
+                                   "argv": ["docker", "exec", "fa-ed", "cat", "/etc-docker/daemon.json"]}
+    assert pipeline_cat["exec_by"]["argv"] == ["docker", "exec", "fa-ed", "sh", "-c", "cat /etc-docker/daemon.json | wc -c"]
+
+
+@pytest.mark.parametrize("client_argv, client_time", [
+    # The same command in another container, by name and by id prefix.
+    (["docker", "exec", "vigorous_albattani", "sh", "-c", "cat /etc/shadow"], "1796451990.100:500"),
+    (["docker", "exec", "9666ba1b", "sh", "-c", "cat /etc/shadow"], "1796451990.100:500"),
+    # Another command in this container.
+    (["docker", "exec", "fa-web", "sh"], "1796451990.100:500"),
+    # The right exec, but more than LAUNCH_WINDOW seconds before the shell started.
+    (["docker", "exec", "fa-web", "sh", "-c", "cat /etc/shadow"], "1796451900.100:500"),
+])
+def test_a_process_is_not_tied_to_an_exec_that_did_not_start_it(client_argv, client_time):
+    lines = RECORDINGS[1].lines() + exec_through_a_shell(client_argv, client_time)
+    events = [event("2026-12-05T06:26:31.400Z", 512)]
+    ca.attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
+    assert events[0]["summary"]["container"]["exec_by"] is None
+
+
+def test_an_exec_named_by_id_prefix_is_tied():
+    lines = RECORDINGS[1].lines() + exec_through_a_shell(["docker", "exec", "50968957", "sh", "-c", "cat /etc/shadow"])
+    events = [event("2026-12-05T06:26:31.400Z", 512)]
+    ca.attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
+    assert events[0]["summary"]["container"]["exec_by"]["auid_name"] == "dockeruser"
+
+
+@pytest.mark.parametrize("argv, target", [
+    (["docker", "exec", "-it", "--user", "root", "-w", "/tmp", "web", "sh"], ("web", ["sh"])),
+    (["/usr/bin/docker", "--context", "x", "container", "exec", "--env=A=b", "web", "ls", "-l"], ("web", ["ls", "-l"])),
+    (["docker", "exec", "web"], None),
+    (["docker", "run", "web", "sh"], None),
+])
+def test_the_docker_clients_exec_commands(argv, target):
+    assert ca._exec_target(argv) == target
+
+
 def test_laurel_files_are_read_oldest_first(tmp_path):
     for name in ("audit.log", "audit.log.1", "audit.log.2", "audit.log.10", "other.log"):
         (tmp_path / name).write_text("")
@@ -146,8 +310,9 @@ def test_laurel_files_are_read_oldest_first(tmp_path):
 class FakeHost:
     """What container_annotator asks of the module: commands answered from recordings."""
 
-    def __init__(self, docker="/usr/bin/docker"):
+    def __init__(self, docker="/usr/bin/docker", inspect=None):
         self.docker = docker
+        self.inspect = inspect or inspect_json()
         self.warnings = []
         self.commands = []
 
@@ -161,13 +326,13 @@ class FakeHost:
         self.commands.append(argv)
         if argv[1] == "ps":
             return 0, FA_WEB + "\n" + UNNAMED + "\n", ""
-        return 0, inspect_json(), ""
+        return 0, self.inspect, ""
 
 
 def records(time, serial):
     """The first record of an event as the search hands it to its annotate hook."""
     seconds, ms = ca.event_id(event(time, serial)).split(":")[0].split(".")
-    return [{"sec": int(seconds), "ms": int(ms), "serial": serial}]
+    return [{"type": "SYSCALL", "sec": int(seconds), "ms": int(ms), "serial": serial, "fields": {}}]
 
 
 def test_annotator_runs_docker_once_per_search_not_per_event(tmp_path):
@@ -209,3 +374,22 @@ def test_attribution_is_a_hook_of_the_search_not_a_second_pass():
     """The events are compressed once, with their containers: the decode and re-encode are gone."""
     assert not hasattr(ca, "attribute_search_result")
     assert "decode_events" not in vars(ca) and "CompressedEvents" not in vars(ca)
+
+
+def test_the_search_hook_places_an_event_laurel_0_7_left_without_container_by_its_own_syscall(tmp_path):
+    # As in the test above, but through container_annotator: laurel's log is read whole before the
+    # search, so the event's pid and exe come from its own SYSCALL record.
+    (tmp_path / "audit.log").write_text("".join(RECORDINGS[1].lines() + [
+        laurel_07_line("1796451990.100:500", ["docker", "exec", "fa-web", "cat", "/etc/shadow"],
+                       container=None, exe="/usr/bin/docker", auid=1000, pid=650),
+        laurel_07_line("1796451991.300:511", ["cat", "/etc/shadow"], parent="1796451991.000:509", pid=711),
+        laurel_07_line("1796451991.400:512", container=None, pid=711),
+        # The same pid runs another program later: the event still goes to the program it ran then.
+        laurel_07_line("1796451995.000:530", ["python3"], parent="1796451991.000:509", pid=711,
+                       exe="/usr/bin/python3")]))
+    host = FakeHost(inspect=fixture(RECORDINGS[1].inspect))
+    annotate = ca.container_annotator(host, str(tmp_path / "audit.log"), None)
+    syscall = parse_record('type=SYSCALL msg=audit(1796451991.400:512): arch=c000003e syscall=257 success=yes '
+                           'exit=3 pid=711 auid=4294967295 uid=0 comm="cat" exe="/bin/busybox" key="docker"')
+    fields = annotate([syscall])
+    assert (fields["container"]["name"], fields["container"]["exec_by"]["event_id"]) == ("fa-web", "1796451990.100:500")
