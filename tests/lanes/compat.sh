@@ -81,7 +81,9 @@ cached_venv() {
       find "$COMPAT_CACHE/venvs" -mindepth 1 -maxdepth 1 -name "$name-*" ! -name "$name-$key*" -exec rm -rf {} +
       rm -rf "$dir"
       "$python" -m venv "$dir"
-      "$dir/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" >&2
+      # No bytecode now: compiling the ansible bundle's ~15,000 modules took most of an install;
+      # Python compiles what a test imports, once.
+      "$dir/bin/python" -m pip install -q --disable-pip-version-check --no-compile -r "$requirements" >&2
       touch "$dir/.complete"
     fi
   ) 9>"$dir.lock"
@@ -94,7 +96,17 @@ tools_venv() { cached_venv tools "$COMPAT/tools.txt" "$TOOLS_PYTHON"; }
 
 # ansible-test keeps its sanity venvs under ~/.ansible/test: one home per minor keeps them cached
 # and apart (two minors may pin the same requirements and would build the same venv at once).
-core_home() { printf '%s\n' "$COMPAT_CACHE/home/ansible-core-$1"; }
+# Its pip reads the home's pip.conf (ansible-test passes it no PIP_* variable): no bytecode at
+# install time there either.
+core_home() {
+  local home="$COMPAT_CACHE/home/ansible-core-$1"
+  if [ ! -f "$home/.config/pip/pip.conf" ]; then
+    mkdir -p "$home/.config/pip"
+    printf '[install]\ncompile = no\n' >"$home/.config/pip/pip.conf.$$"
+    mv -f "$home/.config/pip/pip.conf.$$" "$home/.config/pip/pip.conf"
+  fi
+  printf '%s\n' "$home"
+}
 
 # Runs CORE's ansible-test sanity (SANITY_TESTS, then ARGS) on a fresh copy of the collection, on
 # the controller Python of the venv, the multi-version tests on every pythonX.Y of PYTHON_BIN that
