@@ -11,8 +11,9 @@
 # the package index. The venvs (and ansible-test's sanity venvs) are built first and cached, then
 # the tests run; jobs run two at a time, the host tests beside them; a missing Python fails the lane.
 #   tests/lanes/compat.sh                   the whole lane
-#   tests/lanes/compat.sh venvs             only the venvs (`make test` builds them beside the
-#                                           first lanes, under this lane's lock)
+#   tests/lanes/compat.sh venvs             only the venvs, under this lane's lock (the lane
+#                                           compat-venvs, which `make test` starts in the
+#                                           background before the other lanes)
 #   tests/lanes/compat.sh job NAME [ARG...] one job (the lane runs them through xargs)
 set -euo pipefail
 # shellcheck source=scripts/env.sh
@@ -22,7 +23,8 @@ set -euo pipefail
 
 COMPAT="$REPO_ROOT/tests/compat"
 COMPAT_CACHE="${FLEETAUDIT_COMPAT_CACHE:-$IMAGE_CACHE/compat}"
-# One download and wheel cache for every venv of the lane, ansible-test's included.
+# One download and wheel cache for the lane's venvs, where the package index allows caching (this
+# machine's does not: the directory stays absent). ansible-test's pip gets no PIP_* variable.
 export PIP_CACHE_DIR="$COMPAT_CACHE/pip"
 PYENV_VERSIONS="${PYENV_ROOT:-$HOME/.pyenv}/versions"
 HOST_LANE_LOCK=/run/lock/fleetaudit/lane-host.lock
