@@ -8,6 +8,7 @@ by ensurepip's pip). It takes get-pip's arguments (pip install arguments plus --
 --no-wheel).
 """
 
+import ensurepip
 import glob
 import os
 import subprocess
@@ -18,8 +19,6 @@ GET_PIP_ONLY_OPTIONS = ("--no-setuptools", "--no-wheel")
 
 def bundled_pip():
     """The command that runs the pip wheel this interpreter bundles, or None."""
-    import ensurepip
-
     wheels = glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl"))
     # pip runs from its wheel; one install instead of ensurepip's and then the pinned one's.
     return [sys.executable, os.path.join(wheels[0], "pip")] if len(wheels) == 1 else None
