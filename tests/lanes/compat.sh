@@ -154,16 +154,18 @@ job_sanity() {
 }
 
 # unit_tests_by_import -L|-l: the unit test files of the module-side code (module_utils, modules)
-# that import nothing of ansible's controller (only ansible.module_utils, as on a host), or those
-# that do.
+# that import nothing a host lacks (only ansible.module_utils of ansible, as on a host), or those
+# that do: ansible's controller, or jsonschema (test_report_render checks the fleet report, which
+# the controller renders, against its schema; Python 3.7's last jsonschema cannot read it).
 unit_tests_by_import() {
-  grep -r "$1" -P --include='test_*.py' '^\s*(from|import)\s+ansible\.(?!module_utils\b)' \
+  grep -r "$1" -P --include='test_*.py' '^\s*(from|import)\s+(ansible\.(?!module_utils\b)|jsonschema\b)' \
     "$REPO_ROOT/tests/unit/plugins/module_utils" "$REPO_ROOT/tests/unit/plugins/modules" | sort
 }
 
 # Without TARGET: every unit test on the controller Python. With TARGET (X.Y): the module-side
 # ones on that Python, with only this minor's `ansible` package importable, as AnsiballZ ships it to
-# a host; the files that also need the controller run only on the controller Python (listed).
+# a host; the files that also need the controller or jsonschema run only on the controller Python
+# (listed).
 job_unit() {
   local core=$1 target=${2:-} venv pytest_env ansible_only tests
   venv=$(core_venv "$core")
@@ -178,7 +180,7 @@ job_unit() {
   ln -s "$("$venv/bin/python" -c 'import ansible, os; print(os.path.dirname(ansible.__file__))')" "$ansible_only/ansible"
   mapfile -t tests < <(unit_tests_by_import -L)
   [ ${#tests[@]} -gt 0 ] || die "no module-side unit test found"
-  log "on the controller Python only (they import ansible's controller): $(unit_tests_by_import -l | xargs -r -n1 basename | xargs)"
+  log "on the controller Python only (they import ansible's controller or jsonschema): $(unit_tests_by_import -l | xargs -r -n1 basename | xargs)"
   PYTHONPATH="$ansible_only" PYTHONDONTWRITEBYTECODE=1 "$pytest_env/bin/python" -m pytest -q -p no:cacheprovider "${tests[@]}"
 }
 
