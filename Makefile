@@ -2,17 +2,19 @@
 # (the whole suite). Both install what they need and are safe to run again.
 SHELL := /bin/bash
 FAST_LANES := lint sanity unit
-ALL_LANES := $(FAST_LANES) host report containers compliance-containers kernel collect
+ALL_LANES := $(FAST_LANES) host report containers compliance-containers kernel collect compat-venvs compat
 
 .PHONY: bootstrap test test-fast demo faults-collect lane-%
 
 bootstrap:
 	scripts/bootstrap.sh venv
 
-# The compat lane (make lane-compat) is not in make test yet: it has not passed end to end (#16).
+# compat-venvs (the compat lane's venvs for five ansible-core minors: downloads, unpacking) runs
+# from the start in the background, at the lowest priority, in what the other lanes leave idle;
+# the run waits for it before the compat lane (its log: .cache/lane-compat-venvs.log).
 test:
 	scripts/bootstrap.sh venv auditd
-	tests/run-lanes.sh $(ALL_LANES)
+	tests/run-lanes.sh --background compat-venvs $(ALL_LANES)
 
 test-fast: bootstrap
 	tests/run-lanes.sh $(FAST_LANES)

@@ -11,8 +11,9 @@
 # the package index. The venvs (and ansible-test's sanity venvs) are built first and cached, then
 # the tests run; jobs run two at a time, the host tests beside them; a missing Python fails the lane.
 #   tests/lanes/compat.sh                   the whole lane
-#   tests/lanes/compat.sh venvs             only the venvs (`make test` builds them beside the
-#                                           first lanes, under this lane's lock)
+#   tests/lanes/compat.sh venvs             only the venvs, under this lane's lock (the lane
+#                                           compat-venvs, which `make test` starts in the
+#                                           background before the other lanes)
 #   tests/lanes/compat.sh job NAME [ARG...] one job (the lane runs them through xargs)
 set -euo pipefail
 # shellcheck source=scripts/env.sh
@@ -22,7 +23,8 @@ set -euo pipefail
 
 COMPAT="$REPO_ROOT/tests/compat"
 COMPAT_CACHE="${FLEETAUDIT_COMPAT_CACHE:-$IMAGE_CACHE/compat}"
-# One download and wheel cache for every venv of the lane, ansible-test's included.
+# One download and wheel cache for the lane's venvs, where the package index allows caching (this
+# machine's does not: the directory stays absent). ansible-test's pip gets no PIP_* variable.
 export PIP_CACHE_DIR="$COMPAT_CACHE/pip"
 PYENV_VERSIONS="${PYENV_ROOT:-$HOME/.pyenv}/versions"
 HOST_LANE_LOCK=/run/lock/fleetaudit/lane-host.lock
@@ -48,6 +50,7 @@ cores() { matrix_rows | awk '{print $1}'; }
 # core_field CORE N: column N of CORE's row (2 controller, 3 host or "-").
 core_field() { matrix_rows | awk -v core="$1" -v n="$2" '$1 == core {print $n}'; }
 core_targets() { matrix_rows | awk -v core="$1" '$1 == core {for (i = 4; i <= NF; i++) print $i}'; }
+newest_core_of() { matrix_rows | awk -v target="$1" '{for (i = 4; i <= NF; i++) if ($i == target) core = $1} END {print core}'; }
 host_cores() { matrix_rows | awk '$3 != "-" {print $1}'; }
 matrix_pythons() { { matrix_rows | awk '{for (i = 2; i <= NF; i++) if ($i != "-") print $i}'; echo "$TOOLS_PYTHON"; } | sort -uV; }
 target_pythons() { matrix_rows | awk '{for (i = 4; i <= NF; i++) print $i}' | sort -uV; }
@@ -81,7 +84,9 @@ cached_venv() {
       find "$COMPAT_CACHE/venvs" -mindepth 1 -maxdepth 1 -name "$name-*" ! -name "$name-$key*" -exec rm -rf {} +
       rm -rf "$dir"
       "$python" -m venv "$dir"
-      "$dir/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" >&2
+      # No bytecode now: compiling the ansible bundle's ~15,000 modules took most of an install;
+      # Python compiles what a test imports, once.
+      "$dir/bin/python" -m pip install -q --disable-pip-version-check --no-compile -r "$requirements" >&2
       touch "$dir/.complete"
     fi
   ) 9>"$dir.lock"
@@ -94,7 +99,17 @@ tools_venv() { cached_venv tools "$COMPAT/tools.txt" "$TOOLS_PYTHON"; }
 
 # ansible-test keeps its sanity venvs under ~/.ansible/test: one home per minor keeps them cached
 # and apart (two minors may pin the same requirements and would build the same venv at once).
-core_home() { printf '%s\n' "$COMPAT_CACHE/home/ansible-core-$1"; }
+# Its pip reads the home's pip.conf (ansible-test passes it no PIP_* variable): no bytecode at
+# install time there either.
+core_home() {
+  local home="$COMPAT_CACHE/home/ansible-core-$1"
+  if [ ! -f "$home/.config/pip/pip.conf" ]; then
+    mkdir -p "$home/.config/pip"
+    printf '[install]\ncompile = no\n' >"$home/.config/pip/pip.conf.$$"
+    mv -f "$home/.config/pip/pip.conf.$$" "$home/.config/pip/pip.conf"
+  fi
+  printf '%s\n' "$home"
+}
 
 # Runs CORE's ansible-test sanity (SANITY_TESTS, then ARGS) on a fresh copy of the collection, on
 # the controller Python of the venv, the multi-version tests on every pythonX.Y of PYTHON_BIN that
@@ -140,16 +155,18 @@ job_sanity() {
 }
 
 # unit_tests_by_import -L|-l: the unit test files of the module-side code (module_utils, modules)
-# that import nothing of ansible's controller (only ansible.module_utils, as on a host), or those
-# that do.
+# that import nothing a host lacks (only ansible.module_utils of ansible, as on a host), or those
+# that do: ansible's controller, or jsonschema (test_report_render checks the fleet report, which
+# the controller renders, against its schema; Python 3.7's last jsonschema cannot read it).
 unit_tests_by_import() {
-  grep -r "$1" -P --include='test_*.py' '^\s*(from|import)\s+ansible\.(?!module_utils\b)' \
+  grep -r "$1" -P --include='test_*.py' '^\s*(from|import)\s+(ansible\.(?!module_utils\b)|jsonschema\b)' \
     "$REPO_ROOT/tests/unit/plugins/module_utils" "$REPO_ROOT/tests/unit/plugins/modules" | sort
 }
 
 # Without TARGET: every unit test on the controller Python. With TARGET (X.Y): the module-side
 # ones on that Python, with only this minor's `ansible` package importable, as AnsiballZ ships it to
-# a host; the files that also need the controller run only on the controller Python (listed).
+# a host; the files that also need the controller or jsonschema run only on the controller Python
+# (listed).
 job_unit() {
   local core=$1 target=${2:-} venv pytest_env ansible_only tests
   venv=$(core_venv "$core")
@@ -164,7 +181,7 @@ job_unit() {
   ln -s "$("$venv/bin/python" -c 'import ansible, os; print(os.path.dirname(ansible.__file__))')" "$ansible_only/ansible"
   mapfile -t tests < <(unit_tests_by_import -L)
   [ ${#tests[@]} -gt 0 ] || die "no module-side unit test found"
-  log "on the controller Python only (they import ansible's controller): $(unit_tests_by_import -l | xargs -r -n1 basename | xargs)"
+  log "on the controller Python only (they import ansible's controller or jsonschema): $(unit_tests_by_import -l | xargs -r -n1 basename | xargs)"
   PYTHONPATH="$ansible_only" PYTHONDONTWRITEBYTECODE=1 "$pytest_env/bin/python" -m pytest -q -p no:cacheprovider "${tests[@]}"
 }
 
@@ -303,10 +320,11 @@ venv_jobs() {
 test_jobs() {
   local core target
   for core in $(cores); do echo "sanity $core"; echo "lint $core"; done
-  for core in $(cores); do
-    echo "unit $core"
-    for target in $(core_targets "$core"); do echo "unit $core $target"; done
-  done
+  for core in $(cores); do echo "unit $core"; done
+  # The module-side unit tests once per target Python, with the newest minor that manages it: each
+  # minor's module_utils already runs the whole suite on its controller Python and the import test
+  # on each of its target Pythons (each pair as well took 28 runs of the same suite).
+  for target in $(target_pythons); do echo "unit $(newest_core_of "$target") $target"; done
   echo vermin; echo claims; echo builder; echo newest
 }
 
