@@ -7,42 +7,37 @@ kernel lane's VMs.
 """
 
 import json
-import os
-import subprocess
 
 import pytest
 
+from ansible_collections.fleetaudit.auditd.tests.integration.ansible_runner import ansible_json
 from conftest import HOST_PYTHON
 
 HOST = {"ansible_connection": "local", "ansible_become": False, "ansible_python_interpreter": HOST_PYTHON}
 
 
 def site(tmp_path, group_vars, *args, **hosts):
-    """Runs site.yml --check on web1 and web2; returns (exit status, [hosts of each batch])."""
+    """Runs site.yml --check on web1 and web2; returns (exit status, [hosts of each batch], the
+    json callback's report)."""
     inventory = {"all": {"vars": dict(group_vars, auditd_rule_bundles=["base"]),
                          "hosts": {name: dict(HOST, **hosts.get(name, {})) for name in ("web1", "web2")}}}
     (tmp_path / "inventory.json").write_text(json.dumps(inventory))
-    env = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
-    proc = subprocess.run(["ansible-playbook", "-i", "inventory.json", "--check", *args, "fleetaudit.auditd.site"],
-                          cwd=str(tmp_path), capture_output=True, text=True, check=False, env=env)
-    try:
-        plays = json.loads(proc.stdout)["plays"]
-    except ValueError:
-        raise AssertionError("ansible-playbook produced no report:\n%s\n%s" % (proc.stdout, proc.stderr))
+    returncode, report = ansible_json(["ansible-playbook", "-i", str(tmp_path / "inventory.json"), "--check",
+                                       *args, "fleetaudit.auditd.site"])
     batches = [sorted({host for task in play["tasks"] for host in task["hosts"]})
-               for play in plays if play["play"]["name"] == "Put auditd under control"]
-    return proc.returncode, batches, proc
+               for play in report["plays"] if play["play"]["name"] == "Put auditd under control"]
+    return returncode, batches, report
 
 
 def test_hosts_that_may_be_rebooted_are_configured_a_quarter_at_a_time(tmp_path):
-    returncode, batches, proc = site(tmp_path, {"auditd_reboot_policy": "allowed"})
-    assert returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    returncode, batches, report = site(tmp_path, {"auditd_reboot_policy": "allowed"})
+    assert returncode == 0, json.dumps(report)[-4000:]
     assert batches == [["web1"], ["web2"]]
 
 
 def test_reboot_allowed_on_one_host_is_enough_to_roll(tmp_path):
-    returncode, batches, proc = site(tmp_path, {}, web2={"auditd_reboot_policy": "allowed"})
-    assert returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    returncode, batches, report = site(tmp_path, {}, web2={"auditd_reboot_policy": "allowed"})
+    assert returncode == 0, json.dumps(report)[-4000:]
     assert batches == [["web1"], ["web2"]]
 
 
@@ -51,18 +46,18 @@ def test_reboot_allowed_on_one_host_is_enough_to_roll(tmp_path):
     ({"auditd_reboot_policy": "allowed"}, ["-e", "fleetaudit_serial=2"]),
 ])
 def test_one_batch_when_no_host_is_rebooted_or_when_asked(tmp_path, group_vars, args):
-    returncode, batches, proc = site(tmp_path, group_vars, *args)
-    assert returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    returncode, batches, report = site(tmp_path, group_vars, *args)
+    assert returncode == 0, json.dumps(report)[-4000:]
     assert batches == [["web1", "web2"]]
 
 
 def test_a_failed_batch_stops_the_roll(tmp_path):
-    returncode, batches, proc = site(tmp_path, {"auditd_reboot_policy": "allowed"},
+    returncode, batches, report = site(tmp_path, {"auditd_reboot_policy": "allowed"},
                                      web1={"ansible_python_interpreter": "/nonexistent/python3"})
-    assert returncode == 2, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert returncode == 2, json.dumps(report)[-4000:]
     assert batches == [["web1"]]
     # Without the roll, a failed host does not stop the others.
-    returncode, batches, proc = site(tmp_path, {"auditd_reboot_policy": "never"},
+    returncode, batches, report = site(tmp_path, {"auditd_reboot_policy": "never"},
                                      web1={"ansible_python_interpreter": "/nonexistent/python3"})
     assert returncode == 2 and batches == [["web1", "web2"]]
-    assert json.loads(proc.stdout)["stats"]["web2"]["failures"] == 0
+    assert report["stats"]["web2"]["failures"] == 0
