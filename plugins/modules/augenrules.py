@@ -350,7 +350,7 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.auditctl_output import parse_rule_listing
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.host_io import COMMAND_ENVIRONMENT, read_status
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.host_io import COMMAND_ENVIRONMENT, kernel_status
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.libaudit import load_library, syscall_table
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.load_transaction import (
     FILE_MODE,
@@ -476,9 +476,7 @@ class AuditHost:
 
     def status(self):
         """``(status dict, None)`` or ``(None, reason)`` when the kernel's audit is out of reach."""
-        if not self.auditctl:
-            return None, "auditctl not found"
-        return read_status(*self.run([self.auditctl, "-s"], check=False))
+        return kernel_status(self.module, self.auditctl)
 
     def rule_lines(self):
         return parse_rule_listing(self.run([self.auditctl, "-l"])[1])

@@ -75,6 +75,18 @@ def test_commands_run_in_the_c_locale():
                              {"environ_update": {"LC_ALL": "C"}, "check_rc": True})]
 
 
+def test_kernel_status_asks_again_when_auditctl_printed_nothing():
+    module = RecordedModule((0, "", ""), (0, "enabled 1\nfailure 1\npid 77\n", ""))
+    status, reason = host_io.kernel_status(module, "/sbin/auditctl", pause=0)
+    assert (status["enabled"], reason, len(module.calls)) == (1, None, 2)
+
+
+def test_kernel_status_says_no_audit_after_answers_of_nothing_only():
+    module = RecordedModule(*[(0, "", "")] * 3)
+    status, reason = host_io.kernel_status(module, "/sbin/auditctl", pause=0)
+    assert (status, reason, len(module.calls)) == (None, "auditctl -s: exit 0", 3)
+
+
 @pytest.mark.parametrize("version", ["3.0.9", "4.0.2"])
 def test_kernel_status_from_recorded_auditctl_output(version):
     module = RecordedModule((0, read(version, "status.txt"), ""))
