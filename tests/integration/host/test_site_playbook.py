@@ -53,11 +53,11 @@ def test_one_batch_when_no_host_is_rebooted_or_when_asked(tmp_path, group_vars, 
 
 def test_a_failed_batch_stops_the_roll(tmp_path):
     returncode, batches, report = site(tmp_path, {"auditd_reboot_policy": "allowed"},
-                                     web1={"ansible_python_interpreter": "/nonexistent/python3"})
+                                       web1={"ansible_python_interpreter": "/nonexistent/python3"})
     assert returncode == 2, json.dumps(report)[-4000:]
     assert batches == [["web1"]]
     # Without the roll, a failed host does not stop the others.
     returncode, batches, report = site(tmp_path, {"auditd_reboot_policy": "never"},
-                                     web1={"ansible_python_interpreter": "/nonexistent/python3"})
+                                       web1={"ansible_python_interpreter": "/nonexistent/python3"})
     assert returncode == 2 and batches == [["web1", "web2"]]
     assert report["stats"]["web2"]["failures"] == 0
