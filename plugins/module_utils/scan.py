@@ -425,8 +425,8 @@ def stamp_of(token):
 
 def _seconds(token):
     """An event's time in POSIX seconds, as EventFilter.in_time reckons it; None for a damaged one."""
-    sec, _dot, rest = _time_serial(token).partition(b".")
     try:
-        return int(sec) + int(rest[:rest.find(b":")]) / 1000.0
+        sec, ms, _serial = stamp_of(token)
     except ValueError:
         return None
+    return sec + ms / 1000.0
