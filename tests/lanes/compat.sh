@@ -11,9 +11,6 @@
 # the package index. The venvs (and ansible-test's sanity venvs) are built first and cached, then
 # the tests run; jobs run two at a time, the host tests beside them; a missing Python fails the lane.
 #   tests/lanes/compat.sh                   the whole lane
-#   tests/lanes/compat.sh venvs             only the venvs, under this lane's lock (the lane
-#                                           compat-venvs, which `make test` starts in the
-#                                           background before the other lanes)
 #   tests/lanes/compat.sh job NAME [ARG...] one job (the lane runs them through xargs)
 set -euo pipefail
 # shellcheck source=scripts/env.sh
@@ -28,9 +25,6 @@ COMPAT_CACHE="${FLEETAUDIT_COMPAT_CACHE:-$IMAGE_CACHE/compat}"
 export PIP_CACHE_DIR="$COMPAT_CACHE/pip"
 PYENV_VERSIONS="${PYENV_ROOT:-$HOME/.pyenv}/versions"
 HOST_LANE_LOCK=/run/lock/fleetaudit/lane-host.lock
-# tests/run-lanes.sh runs this lane under it; `venvs` takes it too (the venvs and ansible-test's
-# homes are the machine's, shared by checkouts).
-COMPAT_LANE_LOCK=/run/lock/fleetaudit/lane-compat.lock
 # How long the host tests wait for other checkouts' host lanes before the lane fails.
 HOST_LOCK_WAIT=${FLEETAUDIT_HOST_LOCK_WAIT:-2700}
 HOST_TESTS=(test_augenrules.py test_gather_playbook.py)
@@ -348,11 +342,6 @@ build_venvs() {
   log "compat: venvs ready in $((SECONDS - start))s"
 }
 
-job_venvs() {
-  prepare
-  build_venvs
-}
-
 main() {
   local status=0 host_job start
   prepare
@@ -372,7 +361,6 @@ main() {
 case "${1:-}" in
   job) shift; run_job "$@" ;;
   job-body) shift; "job_$1" "${@:2}" ;;
-  venvs) mkdir -p "$(dirname "$COMPAT_LANE_LOCK")"; flock -o "$COMPAT_LANE_LOCK" "$0" job-body venvs ;;
   "") main ;;
-  *) die "usage: $0 [venvs | job NAME [ARG...]]" ;;
+  *) die "usage: $0 [job NAME [ARG...]]" ;;
 esac
