@@ -52,7 +52,8 @@ wait_background() {
   wait "${background[$lane]}" || rc=$?
   unset "background[$lane]"
   if [ $rc -ne 0 ]; then cat "$CACHE_DIR/lane-$lane.log"; else tail -n 5 "$CACHE_DIR/lane-$lane.log"; fi
-  log "lane $lane: ran $(( $(date +%s) - background_start[$lane] ))s in the background"
+  # Its log's last write is when it ended, which may be long before the run came to wait for it.
+  log "lane $lane: ran $(( $(stat -c %Y "$CACHE_DIR/lane-$lane.log") - background_start[$lane] ))s in the background"
   return $rc
 }
 
