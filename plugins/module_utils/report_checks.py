@@ -247,10 +247,13 @@ def _check_log_space(info, df, policy):
     conf = info.get("conf") or {}
     log = info.get("log_file") or {}
     log_file = log.get("path") or conf.get("log_file") or "/var/log/audit/audit.log"
-    mount = parse_df((df or {}).get("stdout"))
+    df = df or {}
+    mount = parse_df(df.get("stdout"))
     if mount is None:
+        # The compliance role's probe runs df with its stderr in its stdout.
         return _verdict(ERROR, "cannot tell the free space where %s is: %s"
-                        % (log_file, ((df or {}).get("stderr") or "no df output").strip()), {"log_file": log_file})
+                        % (log_file, (df.get("stderr") or df.get("stdout") or "no df output").strip()),
+                        {"log_file": log_file})
     free, total = mount["size_available"], mount["size_total"]
     threshold = space_left_bytes(conf.get("space_left", "75"), total)
     evidence = {"log_file": log_file, "mount": mount["mount"], "free_mb": free // _MB,
@@ -449,8 +452,8 @@ def evaluate_host(observed, policy=None):
 
     `observed` keys: `unreachable` (bool) and `msg`; `errors` ({step: message} for reads that
     failed); `info` (auditd_info result); `disk_check` (augenrules `state: checked` on the rules on
-    disk); `policy_check` (the same with the policy's rule files); `df` (the result of `df -P -k` on
-    the log directory); `rule_sources` ({rule file name: the bundle, example set or ``auditd_rules``
+    disk); `policy_check` (the same with the policy's rule files); `df` (`df -P -k` on the log
+    directory: `stdout`, and `stderr` unless `stdout` holds it); `rule_sources` ({rule file name: the bundle, example set or ``auditd_rules``
     it renders}, to name where skipped rules come from);
     `policy` (this host's own policy settings, over the fleet-wide `policy`).
     Returns `{"status": <host status>, "checks": {check id: {status, message, evidence}}}`.

@@ -214,12 +214,18 @@ def test_log_space_against_space_left(free_mb, space_left, expected):
     assert check["evidence"]["log_size"] == 123456
 
 
-def test_log_space_when_df_failed_is_an_error_with_its_message():
+@pytest.mark.parametrize("df", [
+    {"rc": 1, "stdout": "", "stderr": "df: /var/log/audit: No such file or directory\n"},
+    # The compliance role's probe: df's stderr in its stdout.
+    {"stdout": "df: /var/log/audit: No such file or directory\r\n"},
+])
+def test_log_space_when_df_failed_is_an_error_with_its_message(df):
     observed = healthy()
-    observed["df"] = {"rc": 1, "stdout": "", "stderr": "df: /var/log/audit: No such file or directory\n"}
+    observed["df"] = df
     check = verdict(observed)["checks"]["log_space"]
     assert check["status"] == fr.ERROR
-    assert check["message"].endswith("No such file or directory")
+    assert check["message"].endswith("cannot tell the free space where /var/log/audit/audit.log is: "
+                                     "df: /var/log/audit: No such file or directory"), check["message"]
 
 
 def test_parse_df_of_an_overlay_root_and_a_mount_point_with_spaces():
