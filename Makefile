@@ -9,10 +9,9 @@ ALL_LANES := $(FAST_LANES) host report containers compliance-containers kernel c
 bootstrap:
 	scripts/bootstrap.sh venv
 
-# The compat lane (five ansible-core minors, seven Pythons: its venvs' downloads and unpacking, then
-# jobs that mostly wait on one core) runs from the start in the background at the lowest priority,
-# in what the other lanes leave idle; the run waits for it at the end (its log:
-# .cache/lane-compat.log).
+# The compat lane (five ansible-core minors, seven Pythons) starts first, in the background at the
+# lowest CPU and I/O priority: it takes what the other lanes leave idle (their waits on VMs,
+# containers and downloads), and the run waits for it at the end (its log: .cache/lane-compat.log).
 test:
 	scripts/bootstrap.sh venv auditd
 	tests/run-lanes.sh --background compat $(ALL_LANES)
