@@ -57,9 +57,9 @@ options:
         (a dict of step to message) for reads that failed; otherwise C(info) (the result of
         M(fleetaudit.auditd.auditd_info)), C(disk_check) (the result of M(fleetaudit.auditd.augenrules)
         with O(fleetaudit.auditd.augenrules#module:state=checked) on the rules on disk), C(policy_check)
-        (the same with the policy's rule files), C(df) (C(df -P -k) on the log directory: its C(stdout),
-        and its C(stderr) unless C(stdout) holds it), C(rule_sources) (rule file name to the bundle, example set or C(auditd_rules) that
-        renders it, to name where a skipped rule comes from), C(remote_logging) (the delivery probe,
+        (the same with the policy's rule files), C(df) (C(df -P -k) on the log directory, its C(stdout),
+        and its C(stderr) unless C(stdout) holds it), C(rule_sources) (rule file name to the bundle,
+        example set or C(auditd_rules) that renders it, to name where a skipped rule comes from), C(remote_logging) (the delivery probe,
         with O(policy.remote_logging)), C(docker) (C(in_policy), whether the policy has the C(docker)
         bundle; C(watches), the P(fleetaudit.auditd.docker_watches#filter) of the host's Docker files;
         C(group_members), the C(docker) group's members or null; C(engine), the C(dockerd --version) line
