@@ -45,15 +45,16 @@ stop_background() {
 }
 trap stop_background EXIT
 
-# wait_background LANE: its exit status, once it ends; prints its log (all of it when it failed).
+# wait_background LANE: its exit status, once it ends; prints its log (all of it when it failed)
+# and sets background_secs to how long it ran: until its log's last write, which may be long
+# before the run came to wait for it.
 wait_background() {
   local lane=$1 rc=0
   log "lane $lane: waiting for its background run"
   wait "${background[$lane]}" || rc=$?
   unset "background[$lane]"
   if [ $rc -ne 0 ]; then cat "$CACHE_DIR/lane-$lane.log"; else tail -n 5 "$CACHE_DIR/lane-$lane.log"; fi
-  # Its log's last write is when it ended, which may be long before the run came to wait for it.
-  log "lane $lane: ran $(( $(stat -c %Y "$CACHE_DIR/lane-$lane.log") - background_start[$lane] ))s in the background"
+  background_secs=$(( $(stat -c %Y "$CACHE_DIR/lane-$lane.log") - background_start[$lane] ))
   return $rc
 }
 
@@ -77,17 +78,18 @@ for lane in "$@"; do
   if [ -n "${background[$lane]:-}" ]; then
     wait_background "$lane"
     rc=$?
+    took="${background_secs}s in the background"
   else
     flock -o "$(lane_lock "$lane")" "$(lane_script "$lane")"
     rc=$?
+    took="$(( $(date +%s) - start ))s"
   fi
-  secs=$(( $(date +%s) - start ))
   if [ $rc -ne 0 ]; then
-    summary+=("lane $lane: FAILED (exit $rc) after ${secs}s")
+    summary+=("lane $lane: FAILED (exit $rc) after $took")
     printf '%s\n' "${summary[@]}"
     exit 1
   fi
-  summary+=("lane $lane: passed in ${secs}s")
+  summary+=("lane $lane: passed in $took")
   printf '%s\n' "${summary[-1]}"
 done
 printf '\n'
