@@ -46,14 +46,6 @@ _VALUE_OPTIONS = frozenset(("-H", "--host", "-c", "--context", "--config", "-l",
                             "--tlscacert", "--tlscert", "--tlskey"))
 
 
-def event_id(event):
-    """laurel's ID of one of the module's events: "SECONDS.MILLISECONDS:SERIAL"."""
-    stamp = event["time"]  # 2026-12-05T02:14:21.123Z, UTC
-    seconds = calendar.timegm((int(stamp[0:4]), int(stamp[5:7]), int(stamp[8:10]),
-                               int(stamp[11:13]), int(stamp[14:16]), int(stamp[17:19]), 0, 0, 0))
-    return "%d.%s:%d" % (seconds, stamp[20:23], event["serial"])
-
-
 def _id_time(laurel_id):
     return float(laurel_id.split(":", 1)[0])
 
@@ -118,7 +110,7 @@ def _option_value(words, names):
 class LaurelRecords(object):
     """What attribution needs from laurel's log.
 
-    containers: {event id: container id} for the wanted events that ran in a container.
+    containers: {event id: container id} for the events that ran in a container.
     processes: {event id: process execve event id} for the same events (laurel's SYSCALL.PID.EVENT_ID).
     executions: {execve event id: {time, argv, exe, container, parent}} of every program started in a
         container, parent being the parent process's execve event id; executions_of: {pid: their ids
@@ -160,16 +152,14 @@ class LaurelRecords(object):
             self.processes[identifier] = execution_id
 
 
-def read_laurel(lines, wanted_ids=None):
-    """laurel's JSON lines -> LaurelRecords of the wanted event ids (None: every event; an event
-    laurel wrote without container is then placed by the caller, with LaurelRecords.reparented)."""
+def read_laurel(lines):
+    """laurel's JSON lines -> LaurelRecords. An event laurel wrote without container is placed when
+    the search meets it, by its own process (ContainerAttribution.summary_fields)."""
     records = LaurelRecords()
-    reparented = []
     for line in lines:
         # Cheap tests first: most lines are neither of interest.
         has_container = "CONTAINER_INFO" in line or '"container":' in line
-        if not has_container and "EXECVE" not in line \
-                and (wanted_ids is None or _line_id(line) not in wanted_ids):
+        if not has_container and "EXECVE" not in line:
             continue
         try:
             event = json.loads(line)
@@ -179,37 +169,26 @@ def read_laurel(lines, wanted_ids=None):
             continue
         container_id = _container_id(event) if has_container else None
         if container_id:
-            _read_process(event, container_id, wanted_ids, records)
-        elif wanted_ids is not None and event["ID"] in wanted_ids:
-            syscall = event.get("SYSCALL") or {}
-            reparented.append((event["ID"], syscall.get("pid"), syscall.get("exe")))
+            _read_process(event, container_id, records)
         client = _client_execution(event)
         if client:
             rest = _maker_rest(client["argv"])
-            target = _exec_target(client["argv"])
             if rest is not None:
                 records.launches.append(dict(client, name=_option_value(rest, ("--name",))))
-            elif target:
-                records.execs.append(dict(client, target=target[0], command=target[1]))
-    for identifier, pid, exe in reparented:
-        records.reparented(identifier, pid, exe)
+            else:
+                target = _exec_target(client["argv"])
+                if target:
+                    records.execs.append(dict(client, target=target[0], command=target[1]))
     return records
 
 
-def _line_id(line):
-    """The event id at the start of one of laurel's lines ({"ID":"...",...}), without parsing it."""
-    end = line.find('"', 7)
-    return line[7:end] if line.startswith('{"ID":"') and end > 0 else None
-
-
-def _read_process(event, container_id, wanted_ids, records):
-    """Keeps a container event's container and process if it is wanted, and every program run in a
-    container (what exec_starter follows up)."""
+def _read_process(event, container_id, records):
+    """Keeps a container event's container and process, and every program run in a container (what
+    exec_starter follows up)."""
     syscall = event.get("SYSCALL") or {}
     process = syscall.get("PID") if isinstance(syscall.get("PID"), dict) else {}
-    if wanted_ids is None or event["ID"] in wanted_ids:
-        records.containers[event["ID"]] = container_id
-        records.processes[event["ID"]] = process.get("EVENT_ID")
+    records.containers[event["ID"]] = container_id
+    records.processes[event["ID"]] = process.get("EVENT_ID")
     argv = (event.get("EXECVE") or {}).get("ARGV")
     if argv and syscall.get("success") != "no":
         parent = syscall.get("PPID") if isinstance(syscall.get("PPID"), dict) else {}
@@ -377,15 +356,6 @@ class ContainerAttribution:
             self._records.update(read_laurel(self._more_lines()))
         except OSError:
             return  # rotated away this moment: the event says no container, as without laurel
-
-
-def attribute_events(events, laurel_lines, inspect_json, redactor=None):
-    """Adds `container` and `runtime` to each event's summary (None for a process of the host)."""
-    wanted = {event_id(event): event for event in events}
-    attribution = ContainerAttribution(read_laurel(laurel_lines, wanted), inspect_json, redactor)
-    for identifier, event in wanted.items():
-        event["summary"].update(attribution.summary_fields(identifier))
-    return events
 
 
 class LaurelLog:

@@ -4,6 +4,7 @@
 /etc-docker/daemon.json` and `docker run -d IMAGE sleep 300` (no name: Docker named it
 pensive_elbakyan); root then ran `docker ps` and `docker inspect`."""
 
+import calendar
 import json
 import os
 
@@ -33,9 +34,28 @@ def inspect_json():
     return fixture("docker-inspect-20.10-debian12.json")
 
 
-def event(time, serial):
-    """An event as the module returns it (only what attribution reads)."""
-    return {"serial": serial, "time": time, "summary": {"exe": "/bin/busybox"}}
+def event(time, serial, pid=None, exe="/bin/busybox"):
+    """An event as the module returns it (only what attribution reads; pid places an event laurel
+    wrote without container)."""
+    return {"serial": serial, "time": time, "summary": {"pid": pid, "exe": exe}}
+
+
+def event_id(event):
+    """laurel's ID of one of the module's events: "SECONDS.MILLISECONDS:SERIAL"."""
+    stamp = event["time"]  # 2026-12-05T02:14:21.123Z, UTC
+    seconds = calendar.timegm((int(stamp[0:4]), int(stamp[5:7]), int(stamp[8:10]),
+                               int(stamp[11:13]), int(stamp[14:16]), int(stamp[17:19]), 0, 0, 0))
+    return "%d.%s:%d" % (seconds, stamp[20:23], event["serial"])
+
+
+def attribute_events(events, laurel_lines, inspect_json, redactor=None):
+    """Adds `container` and `runtime` to each event's summary as the search's hook does: laurel's
+    log read whole, each event looked up by its id and placed by its own pid and exe."""
+    attribution = ca.ContainerAttribution(ca.read_laurel(laurel_lines), inspect_json, redactor)
+    for each in events:
+        each["summary"].update(attribution.summary_fields(event_id(each), each["summary"]["pid"],
+                                                          each["summary"]["exe"]))
+    return events
 
 
 # The recorded events, as the module names them (time in UTC, milliseconds; serial).
@@ -83,11 +103,11 @@ RECORDINGS = [
 
 
 def test_event_id_is_laurels_id():
-    assert ca.event_id(event(*SLEEP_IN_FA_WEB)) == "1796437335.064:101"
+    assert event_id(event(*SLEEP_IN_FA_WEB)) == "1796437335.064:101"
 
 
 def test_read_laurel_keeps_the_logged_in_users_container_launches_only():
-    records = ca.read_laurel(laurel_lines(), set())
+    records = ca.read_laurel(laurel_lines())
     assert [(launch["auid"], launch["auid_name"], launch["name"]) for launch in records.launches] == [
         (1000, "dockeruser", "fa-web"), (1000, "dockeruser", None), (1000, "dockeruser", None)]
     # docker exec, ps and inspect make no container; root's ps and inspect are not a user's exec either.
@@ -107,7 +127,7 @@ def test_read_inspect_names_and_images():
 def test_events_in_containers_name_id_name_image_and_the_users_who_started_them(recording):
     r = recording
     events = [event(*r.sleep), event(*r.cat), event(*r.unnamed_sleep), event(*r.touch), event(*r.client)]
-    ca.attribute_events(events, r.lines(), fixture(r.inspect))
+    attribute_events(events, r.lines(), fixture(r.inspect))
     sleep, cat, unnamed, removed, client = (e["summary"] for e in events)
     assert (sleep["runtime"], sleep["container"]["id"]) == ("docker", r.fa_web)
     assert (sleep["container"]["name"], sleep["container"]["image"]) == ("fa-web", IMAGE)
@@ -131,17 +151,18 @@ def test_events_in_containers_name_id_name_image_and_the_users_who_started_them(
 
 
 @pytest.mark.parametrize("recording", RECORDINGS, ids=["laurel-0.5.1", "laurel-0.7.1"])
-def test_read_laurel_finds_the_container_of_wanted_events_only(recording):
+def test_read_laurel_finds_the_container_of_each_event(recording):
     r = recording
-    wanted = {ca.event_id(event(*r.sleep)), ca.event_id(event(*r.touch)), ca.event_id(event(*r.client))}
-    records = ca.read_laurel(r.lines(), wanted)
+    records = ca.read_laurel(r.lines())
     # The docker client ran on the host: no container.
-    assert records.containers == {ca.event_id(event(*r.sleep)): r.fa_web, ca.event_id(event(*r.touch)): r.removed}
+    assert {name: records.containers.get(event_id(event(*found)))
+            for name, found in (("sleep", r.sleep), ("touch", r.touch), ("client", r.client))} == {
+        "sleep": r.fa_web, "touch": r.removed, "client": None}
 
 
 def test_without_laurels_log_no_event_has_a_container():
     events = [event(*SLEEP_IN_FA_WEB)]
-    ca.attribute_events(events, [], inspect_json())
+    attribute_events(events, [], inspect_json())
     assert events[0]["summary"]["container"] is None
 
 
@@ -151,7 +172,7 @@ def test_the_creators_argv_is_redacted():
         "EXECVE": {"ARGV": ["docker", "run", "-e", "DB_PASSWORD=hunter2", "--name", "fa-web", IMAGE]}})
     events = [event(*SLEEP_IN_FA_WEB)]
     lines = [text for text in laurel_lines() if '"ID":"1796437318.536:89"' not in text] + [line + "\n"]
-    ca.attribute_events(events, lines, inspect_json(), Redactor(DEFAULT_REDACT_PATTERNS))
+    attribute_events(events, lines, inspect_json(), Redactor(DEFAULT_REDACT_PATTERNS))
     assert "hunter2" not in json.dumps(events)
     assert events[0]["summary"]["container"]["created_by"]["auid"] == 1000
 
@@ -208,7 +229,7 @@ def test_a_process_under_a_docker_exec_shell_names_the_exec_user():
     lines = RECORDINGS[1].lines() + exec_through_a_shell(
         ["docker", "exec", "-u", "root", "-e", "A=b", "-it", "fa-web", "sh", "-c", "cat /etc/shadow"])
     events = [event("2026-12-05T06:26:31.400Z", 512), event(*RECORDINGS[1].sleep)]
-    ca.attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
+    attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
     opened, sleep = (e["summary"]["container"] for e in events)
     assert opened["exec_by"]["event_id"] == "1796451990.100:500"
     assert (opened["exec_by"]["auid"], opened["name"]) == (1000, "fa-web")
@@ -223,7 +244,7 @@ def test_a_pipelines_cat_goes_to_the_exec_of_its_shell_not_to_an_earlier_exec_of
     lines = RECORDINGS[1].lines() + [first] + exec_through_a_shell(
         ["docker", "exec", "fa-web", "sh", "-c", "cat /etc/shadow"])
     events = [event("2026-12-05T06:26:31.400Z", 512)]
-    ca.attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
+    attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
     assert events[0]["summary"]["container"]["exec_by"]["event_id"] == "1796451990.100:500"
 
 
@@ -238,9 +259,10 @@ def test_an_event_laurel_0_7_left_without_container_after_runc_exited_goes_to_it
         # Another program of the same pid, and an event of it too late: neither is tied.
         laurel_07_line("1796451991.500:513", container=None, pid=711, exe="/usr/bin/python3"),
         laurel_07_line("1796452091.400:600", container=None, pid=711)]
-    events = [event("2026-12-05T06:26:31.400Z", 512), event("2026-12-05T06:26:31.500Z", 513),
-              event("2026-12-05T06:28:11.400Z", 600)]
-    ca.attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
+    events = [event("2026-12-05T06:26:31.400Z", 512, pid=711),
+              event("2026-12-05T06:26:31.500Z", 513, pid=711, exe="/usr/bin/python3"),
+              event("2026-12-05T06:28:11.400Z", 600, pid=711)]
+    attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
     read, other, late = (e["summary"]["container"] for e in events)
     assert (read["name"], read["exec_by"]["event_id"]) == ("fa-web", "1796451990.100:500")
     assert other is None and late is None
@@ -252,9 +274,9 @@ def test_docker_exec_users_on_the_recorded_debian_13_vm():
     /etc/docker:/etc-docker IMAGE sh -c "cat /etc-docker/daemon.json >/dev/null && exec sleep 600"`,
     `docker exec fa-ed cat /etc-docker/daemon.json` (laurel wrote its read with no container) and
     `docker exec fa-ed sh -c "cat /etc-docker/daemon.json | wc -c"`."""
-    events = [event("2026-12-05T07:07:30.393Z", 273), event("2026-12-05T07:07:46.013Z", 289),
-              event("2026-12-05T07:07:50.037Z", 296)]
-    ca.attribute_events(events, fixture("laurel-0.7.1-debian13-exec.jsonl").splitlines(True),
+    events = [event("2026-12-05T07:07:30.393Z", 273, pid=685), event("2026-12-05T07:07:46.013Z", 289, pid=711),
+              event("2026-12-05T07:07:50.037Z", 296, pid=740)]
+    attribute_events(events, fixture("laurel-0.7.1-debian13-exec.jsonl").splitlines(True),
                         fixture("docker-inspect-26.1-debian13-exec.json"))
     own, exec_cat, pipeline_cat = (e["summary"]["container"] for e in events)
     assert [c["name"] for c in (own, exec_cat, pipeline_cat)] == ["fa-ed"] * 3
@@ -277,14 +299,14 @@ def test_docker_exec_users_on_the_recorded_debian_13_vm():
 def test_a_process_is_not_tied_to_an_exec_that_did_not_start_it(client_argv, client_time):
     lines = RECORDINGS[1].lines() + exec_through_a_shell(client_argv, client_time)
     events = [event("2026-12-05T06:26:31.400Z", 512)]
-    ca.attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
+    attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
     assert events[0]["summary"]["container"]["exec_by"] is None
 
 
 def test_an_exec_named_by_id_prefix_is_tied():
     lines = RECORDINGS[1].lines() + exec_through_a_shell(["docker", "exec", "50968957", "sh", "-c", "cat /etc/shadow"])
     events = [event("2026-12-05T06:26:31.400Z", 512)]
-    ca.attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
+    attribute_events(events, lines, fixture(RECORDINGS[1].inspect))
     assert events[0]["summary"]["container"]["exec_by"]["auid_name"] == "dockeruser"
 
 
@@ -331,7 +353,7 @@ class FakeHost:
 
 def records(time, serial):
     """The first record of an event as the search hands it to its annotate hook."""
-    seconds, ms = ca.event_id(event(time, serial)).split(":")[0].split(".")
+    seconds, ms = event_id(event(time, serial)).split(":")[0].split(".")
     return [{"type": "SYSCALL", "sec": int(seconds), "ms": int(ms), "serial": serial, "fields": {}}]
 
 
