@@ -392,12 +392,6 @@ def test_an_event_newer_than_laurels_log_read_is_looked_up_again(tmp_path, monke
     assert annotate(records(*SLEEP_IN_FA_WEB))["container"]["name"] == "fa-web"
 
 
-def test_attribution_is_a_hook_of_the_search_not_a_second_pass():
-    """The events are compressed once, with their containers: the decode and re-encode are gone."""
-    assert not hasattr(ca, "attribute_search_result")
-    assert "decode_events" not in vars(ca) and "CompressedEvents" not in vars(ca)
-
-
 def test_the_search_hook_places_an_event_laurel_0_7_left_without_container_by_its_own_syscall(tmp_path):
     # As in the test above, but through container_annotator: laurel's log is read whole before the
     # search, so the event's pid and exe come from its own SYSCALL record.
