@@ -277,7 +277,7 @@ def test_docker_exec_users_on_the_recorded_debian_13_vm():
     events = [event("2026-12-05T07:07:30.393Z", 273, pid=685), event("2026-12-05T07:07:46.013Z", 289, pid=711),
               event("2026-12-05T07:07:50.037Z", 296, pid=740)]
     attribute_events(events, fixture("laurel-0.7.1-debian13-exec.jsonl").splitlines(True),
-                        fixture("docker-inspect-26.1-debian13-exec.json"))
+                     fixture("docker-inspect-26.1-debian13-exec.json"))
     own, exec_cat, pipeline_cat = (e["summary"]["container"] for e in events)
     assert [c["name"] for c in (own, exec_cat, pipeline_cat)] == ["fa-ed"] * 3
     assert [c["created_by"]["event_id"] for c in (own, exec_cat, pipeline_cat)] == ["1796454436.349:257"] * 3
