@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 
@@ -136,6 +137,9 @@ def host_audit_state():
     os.makedirs(os.path.dirname(LANE_LOCK), exist_ok=True)
     lock = open(LANE_LOCK, "w")
     fcntl.flock(lock, fcntl.LOCK_EX)
+    # A run stopped early ends its lanes with SIGTERM (tests/run-lanes.sh, the compat lane in the
+    # background): as a KeyboardInterrupt, pytest still tears this fixture down and puts the host back.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         yield from _saved_and_restored()
     finally:
