@@ -16,6 +16,8 @@ import tempfile
 
 import pytest
 
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_drift import parse_kernel_rules
+from ansible_collections.fleetaudit.auditd.plugins.module_utils.syscalls import SyscallTables
 from ansible_collections.fleetaudit.auditd.tests.integration.ansible_runner import ansible_json, module_result
 
 RULES_DIR = "/etc/audit/rules.d"
@@ -102,14 +104,25 @@ def snapshot_dir(path):
     return result
 
 
+def host_tables():
+    """This machine's syscall tables, as ausyscall dumps them (its own personality and the 32-bit one)."""
+    def dump(*args):
+        output = subprocess.run(["ausyscall", *args], capture_output=True, text=True, check=True).stdout
+        return SyscallTables.parse_dump(output)
+    return SyscallTables(os.uname()[4], {64: dump("--dump"), 32: dump("b32", "--dump")})
+
+
 def _restore_kernel(rules, status):
     auditctl("-D")
     for option, key in (("-b", "backlog_limit"), ("-f", "failure"),
                         ("--backlog_wait_time", "backlog_wait_time"), ("-r", "rate_limit")):
         auditctl(option, status[key], check=False)
     if rules:
+        # Not the listed lines themselves: a directory watch made with -F dir=/x/ is listed as
+        # -w /x/, which auditctl would load as -w /x (the module's rollback reloads the same way).
+        loadable = [rule.loadable for rule in parse_kernel_rules(rules, host_tables())]
         with tempfile.NamedTemporaryFile("w", suffix=".rules", delete=False) as handle:
-            handle.write("\n".join(rules) + "\n")
+            handle.write("\n".join(loadable) + "\n")
         try:
             auditctl("-R", handle.name)
         finally:

@@ -6,8 +6,6 @@ Every test puts the kernel's rules and settings back (and the session fixture on
 """
 
 import json
-import os
-import subprocess
 
 import pytest
 
@@ -16,6 +14,7 @@ from conftest import (
     RULES_FILE,
     _restore_kernel,
     auditctl,
+    host_tables,
     kernel_rules,
     kernel_status,
     run_module,
@@ -24,19 +23,9 @@ from conftest import (
 )
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rule_check import kernel_hz, validate_lines
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rule_syntax import MAX_KEYS_BYTES, MAX_LINE_BYTES
-from ansible_collections.fleetaudit.auditd.plugins.module_utils.syscalls import SyscallTables
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_compile import source_lines
 
 SYSCALLS = "-a always,exit -F arch=b64 -S open"
-
-
-def host_tables():
-    def dump(*args):
-        output = subprocess.run(["ausyscall", *args], capture_output=True, text=True, check=True).stdout
-        return SyscallTables.parse_dump(output)
-    return SyscallTables(os.uname()[4], {64: dump("--dump"), 32: dump("b32", "--dump")})
-
-
 TABLES = host_tables()
 
 
