@@ -160,3 +160,12 @@ def test_role_reported_no_kernel_audit_without_failing(host):
                       if line.startswith(SKIPPED_MARK)]
     assert report["skipped_rules"] == sorted(commented)
     assert commented
+
+
+def test_role_read_the_platform_as_the_setup_module_gives_it(host):
+    """Debian 12 and 13 are read from uname -m and os-release, without the setup module."""
+    report = json.loads(host.file("/etc/ansible/facts.d/molecule_auditd.fact").content_string)
+    assert report["setup_ran"] is False
+    facts = host.ansible("setup", "gather_subset=!all,!min,distribution,platform")["ansible_facts"]
+    assert report["platform"] == {name: facts["ansible_" + name] for name in
+                                  ("os_family", "distribution", "distribution_major_version", "architecture")}
