@@ -81,23 +81,25 @@ _value:
 def gather_summary(host_searches, active_hosts, run, run_dir, name, keys, host_reports=None, collected=None,
                    node_reports=None):
     hosts = {}
+    # gather_from collectors: one entry per node, from the collector whose log holds its events.
     for found in (collected or {}).get("results", []):
         for node, entry in (found.get("nodes") or {}).items():
             reports = [item["item"][1] for item in (node_reports or {}).get("results", []) if item["item"][0]["key"] == node]
             files = [entry[kind] for kind in ("dest_file", "csv_file") if kind in entry]
-            hosts[node] = dict(_totals(found), status="ok", collector=entry["collector"], count=entry["count"],
+            hosts[node] = dict(_search_figures(found), status="ok", collector=entry["collector"], count=entry["count"],
                                by_key=entry["by_key"], files=files + _report_files(run_dir, node, reports))
+    # gather_from hosts: one entry per host of the play; one that failed before its search has none.
     for host, found in host_searches.items():
         reports = [item["item"] for item in (host_reports or {}).get(host, {}).get("results", [])]
         searched = host in active_hosts and "count" in found
-        hosts[host] = dict(_totals(found), count=found.get("count", 0), by_key=found.get("count_by_key", {}),
+        hosts[host] = dict(_search_figures(found), count=found.get("count", 0), by_key=found.get("count_by_key", {}),
                            status=("no-audit-log" if found.get("files") == [] else "ok") if searched else "failed",
                            unloaded_keys=found.get("unloaded_keys"),
                            files=list(found.get("dest_files", [])) + _report_files(run_dir, host, reports))
     return {"run": run, "name": name, "keys": list(keys), "hosts": hosts}
 
 
-def _totals(found):
+def _search_figures(found):
     return {"truncated": found.get("truncated", False), "scanned_bytes": found.get("scanned_bytes", 0),
             "transfer_bytes": found.get("transfer_bytes", 0)}
 
