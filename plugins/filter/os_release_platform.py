@@ -46,6 +46,9 @@ import shlex
 # os-release ID -> (distribution, os_family) as the setup module names them.
 DISTRIBUTIONS = {"debian": ("Debian", "Debian")}
 
+# A machine name as uname -m prints it (x86_64, aarch64, armv7l, ppc64le, s390x).
+_MACHINE = re.compile(r"[A-Za-z0-9_]+\Z")
+
 # The setup module's architecture for a 32-bit x86 machine name.
 _X86_32 = re.compile(r"i([3456]86|86pc)")
 
@@ -55,6 +58,8 @@ def os_release_platform(text):
     if not lines:
         return {}
     machine, release = lines[0], {}
+    if not _MACHINE.match(machine):
+        return {}  # uname failed: its error, not a machine name (over SSH stderr joins stdout)
     for line in lines[1:]:
         name, equals, value = line.partition("=")
         if equals and not name.startswith("#"):

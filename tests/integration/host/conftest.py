@@ -6,6 +6,7 @@ argument that could set it.
 """
 
 import fcntl
+import functools
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import pytest
 
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.rules_drift import parse_kernel_rules
 from ansible_collections.fleetaudit.auditd.plugins.module_utils.syscalls import SyscallTables
+from ansible_collections.fleetaudit.auditd.plugins.modules.augenrules import KERNEL_SETTINGS
 from ansible_collections.fleetaudit.auditd.tests.integration.ansible_runner import ansible_json, module_result
 
 RULES_DIR = "/etc/audit/rules.d"
@@ -104,6 +106,7 @@ def snapshot_dir(path):
     return result
 
 
+@functools.lru_cache(maxsize=None)
 def host_tables():
     """This machine's syscall tables, as ausyscall dumps them (its own personality and the 32-bit one)."""
     def dump(*args):
@@ -114,8 +117,7 @@ def host_tables():
 
 def _restore_kernel(rules, status):
     auditctl("-D")
-    for option, key in (("-b", "backlog_limit"), ("-f", "failure"),
-                        ("--backlog_wait_time", "backlog_wait_time"), ("-r", "rate_limit")):
+    for option, key in KERNEL_SETTINGS:
         auditctl(option, status[key], check=False)
     if rules:
         # Not the listed lines themselves: a directory watch made with -F dir=/x/ is listed as

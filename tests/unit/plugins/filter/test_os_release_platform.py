@@ -31,6 +31,7 @@ def test_a_32_bit_x86_machine_is_i386_as_for_the_setup_module():
     DEBIAN_12.replace('VERSION_ID="12"\n', ""),  # Debian testing and unstable have none
     DEBIAN_12.replace('VERSION_ID="12"', 'VERSION_ID="12'),  # unbalanced quote
     "x86_64\n",  # no os-release
+    "sh: 1: uname: not found\n" + DEBIAN_12.split("\n", 1)[1],  # uname failed, its error in stdout
     "",
 ])
 def test_anything_else_gives_nothing_and_the_role_gathers_facts(text):
